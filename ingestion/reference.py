@@ -76,3 +76,9 @@ def sharing_level(jurisdiction_id: str, data_set: str, on: date) -> str:
         if start <= on and (end is None or on < end):
             return r["sharing_level"]
     return "none"
+
+
+@cache
+def code_labels(name: str) -> dict[str, str]:
+    """Code -> human label for one code list."""
+    return {row["code"]: row["label"] for row in _read(SEEDS_DIR / "code_lists" / f"{name}.csv")}

@@ -1,0 +1,1 @@
+"""npcs: the command line of the NPCS data warehouse (``npcs --help``)."""

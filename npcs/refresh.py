@@ -1,0 +1,142 @@
+"""Run the whole asset graph headless, in process, and summarise what passed and failed.
+
+Used by ``npcs refresh``, the tests and the benchmark: one function, so they measure and check
+the same thing the engineers run.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from npcs.settings import Settings, configure_environment
+
+
+@dataclass
+class FailedCheck:
+    check: str  # e.g. raw/reviews:soda_contract
+    description: str
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass
+class RefreshOutcome:
+    run_id: str
+    success: bool
+    failed_checks: list[FailedCheck]
+    failed_steps: list[str]
+    skipped_assets: list[str]
+    materialized: list[str]
+    settings: Settings
+
+    @property
+    def report_path(self) -> Path:
+        return self.settings.reports / "report.html"
+
+    @property
+    def headline_path(self) -> Path:
+        return self.settings.reports / "headline.json"
+
+
+def _set_paths(landing: Path | None, warehouse: Path | None, out: Path | None) -> Settings:
+    for var, value in (("NPCS_LANDING", landing), ("NPCS_WAREHOUSE", warehouse), ("NPCS_REPORTS", out)):
+        if value is not None:
+            os.environ[var] = str(Path(value).expanduser().resolve())
+    configure_environment()
+    return Settings.from_env()
+
+
+def _watch(instance, run_id: str, stop: threading.Event, progress: Callable[[str], None]) -> None:
+    """Print step progress from the run's event log while the run executes."""
+    from dagster import DagsterEventType
+
+    seen = 0
+    wanted = {
+        DagsterEventType.STEP_START: "started",
+        DagsterEventType.STEP_SUCCESS: "done",
+        DagsterEventType.STEP_FAILURE: "FAILED",
+        DagsterEventType.STEP_SKIPPED: "skipped",
+    }
+    while True:
+        finished = stop.wait(0.3)
+        records = instance.all_logs(run_id)
+        for entry in records[seen:]:
+            ev = entry.dagster_event
+            if ev is not None and ev.event_type in wanted and ev.step_key:
+                progress(f"{ev.step_key}: {wanted[ev.event_type]}")
+        seen = len(records)
+        if finished:
+            return
+
+
+def run_refresh(
+    landing: Path | None = None,
+    warehouse: Path | None = None,
+    out: Path | None = None,
+    as_of: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RefreshOutcome:
+    """Materialize every asset and run every check in process; never raises on a failed gate."""
+    settings = _set_paths(landing, warehouse, out)
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.defs.jobs import FULL_REFRESH_JOB
+
+    instance = DagsterInstance.get()
+    job = defs.resolve_job_def(FULL_REFRESH_JOB)
+    run_config = {
+        "ops": {"reporting__partnership_report": {"config": {"as_of": as_of.isoformat() if as_of else None}}},
+        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+    }
+    run_id = str(uuid.uuid4())
+    stop = threading.Event()
+    watcher = None
+    if progress:
+        watcher = threading.Thread(target=_watch, args=(instance, run_id, stop, progress), daemon=True)
+        watcher.start()
+    try:
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False, run_id=run_id
+        )
+    finally:
+        stop.set()
+        if watcher:
+            watcher.join()
+
+    failed_checks = [
+        FailedCheck(
+            check=ev.asset_check_key.to_user_string(),
+            description=ev.description or "",
+            metadata={k: getattr(v, "value", v) for k, v in ev.metadata.items()},
+        )
+        for ev in result.get_asset_check_evaluations()
+        if not ev.passed and ev.severity.value == "ERROR"
+    ]
+    failed_steps = [
+        f"{e.step_key}: {e.event_specific_data.error.message.strip() if e.event_specific_data and e.event_specific_data.error else 'failed'}"
+        for e in result.get_step_failure_events()
+    ]
+    materialized = sorted(
+        {e.asset_key.to_user_string() for e in result.get_asset_materialization_events() if e.asset_key}
+    )
+    planned = sorted(k.to_user_string() for k in job.asset_layer.executable_asset_keys)
+    skipped = [k for k in planned if k not in materialized]
+    ok = result.success and not failed_checks and not failed_steps and not skipped
+    return RefreshOutcome(
+        run_id=run_id,
+        success=ok,
+        failed_checks=failed_checks,
+        failed_steps=failed_steps,
+        skipped_assets=skipped,
+        materialized=materialized,
+        settings=settings,
+    )

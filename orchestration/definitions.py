@@ -1,0 +1,41 @@
+"""The Dagster code location: every asset, check, job and resource of the warehouse.
+
+Paths come from one place (``npcs.settings``): NPCS_WAREHOUSE, NPCS_LANDING, NPCS_REPORTS.
+Steps run in process, one after another: the warehouse is a single-writer DuckDB file.
+"""
+
+from __future__ import annotations
+
+from npcs.settings import configure_environment
+
+configure_environment()  # telemetry off and paths set before dagster, dbt or soda load
+
+import dagster as dg  # noqa: E402
+
+from orchestration.defs.dbt_project import ensure_manifest  # noqa: E402
+
+ensure_manifest()
+
+from orchestration.defs.ingestion import raw_assets  # noqa: E402
+from orchestration.defs.jobs import full_refresh_job  # noqa: E402
+from orchestration.defs.quality import soda_checks  # noqa: E402
+from orchestration.defs.reporting import partnership_report  # noqa: E402
+from orchestration.defs.resources import (  # noqa: E402
+    LandingZoneResource,
+    ReportsResource,
+    WarehouseResource,
+)
+from orchestration.defs.transformation import dbt_models, dbt_resource, reference_seeds  # noqa: E402
+
+defs = dg.Definitions(
+    assets=[*raw_assets, reference_seeds, dbt_models, partnership_report],
+    asset_checks=soda_checks,
+    jobs=[full_refresh_job],
+    resources={
+        "warehouse": WarehouseResource(path=dg.EnvVar("NPCS_WAREHOUSE")),
+        "landing_zone": LandingZoneResource(path=dg.EnvVar("NPCS_LANDING")),
+        "reports": ReportsResource(path=dg.EnvVar("NPCS_REPORTS")),
+        "dbt": dbt_resource(),
+    },
+    executor=dg.in_process_executor,
+)

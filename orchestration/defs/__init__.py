@@ -1,0 +1,1 @@
+"""Dagster definitions by stage: ingestion, transformation, quality, reporting, jobs."""

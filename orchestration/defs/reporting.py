@@ -1,0 +1,85 @@
+"""The report asset: the partnership's findings, downstream of the checked marts.
+
+Blocking checks stop the report within a run. Because a report can also be launched on its own
+in a later run (a click in the UI), the asset first reads the latest completed evaluation of every
+blocking-severity check upstream of it and refuses to build while any of them is failing — so the
+last good report stays in place.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+
+from orchestration.defs.resources import LandingZoneResource, ReportsResource, WarehouseResource
+from reporting.figures import REPORT_MARTS
+
+REPORT_KEY = dg.AssetKey(["reporting", "partnership_report"])
+
+
+class ReportConfig(dg.Config):
+    as_of: str | None = None  # YYYY-MM-DD; counts only what happened on or before it (default today)
+
+
+def failing_gates(context: dg.AssetExecutionContext) -> list[str]:
+    """Upstream checks whose latest completed evaluation failed with ERROR severity."""
+    graph = context.repository_def.asset_graph
+    upstream = dg.AssetSelection.assets(REPORT_KEY).upstream().resolve(graph) - {REPORT_KEY}
+    check_keys = dg.AssetSelection.checks_for_assets(*upstream).resolve_checks(graph)
+    failing = []
+    storage = context.instance.event_log_storage
+    for key in sorted(check_keys, key=lambda k: k.to_user_string()):
+        for record in storage.get_asset_check_execution_history(key, limit=5):
+            if record.status.value == "PLANNED":
+                continue
+            if record.status.value == "FAILED":
+                evaluation = record.event.asset_check_evaluation if record.event else None
+                severity = evaluation.severity if evaluation else dg.AssetCheckSeverity.ERROR
+                if severity == dg.AssetCheckSeverity.ERROR:
+                    failing.append(key.to_user_string())
+            break
+    return failing
+
+
+def _is_synthetic(landing: LandingZoneResource) -> bool:
+    marker = landing.root / "SYNTHETIC_DEMO_DATA"
+    return marker.exists()
+
+
+@dg.asset(
+    key=REPORT_KEY,
+    group_name="reporting",
+    deps=[dg.AssetKey(list(m)) for m in REPORT_MARTS],
+    kinds={"html"},
+    description=(
+        "The partnership's findings: `report.html` (headline figures, theme chart, partners, "
+        "workforce, outcomes) and `headline.json`, computed by SQL from the marts as of a date and "
+        "published atomically into the reports folder. Not built while an upstream gate fails."
+    ),
+)
+def partnership_report(
+    context: dg.AssetExecutionContext,
+    config: ReportConfig,
+    warehouse: WarehouseResource,
+    reports: ReportsResource,
+    landing_zone: LandingZoneResource,
+) -> dg.MaterializeResult:
+    from reporting.build import build_report
+
+    failing = failing_gates(context)
+    if failing:
+        raise dg.Failure(
+            description="Report not rebuilt: upstream quality gates are failing; the last good "
+            "report stays in place.",
+            metadata={"failing_gates": dg.MetadataValue.md("\n".join(f"- {k}" for k in failing))},
+        )
+    as_of = date.fromisoformat(config.as_of) if config.as_of else date.today()
+    with warehouse.connect(read_only=True) as con:
+        headline = build_report(con, reports.root, as_of, synthetic=_is_synthetic(landing_zone))
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(reports.root / "report.html")),
+            **{k: v for k, v in headline.items() if isinstance(v, int | float | str)},
+        }
+    )

@@ -1,0 +1,46 @@
+"""Resources shared by the assets: the warehouse (one path variable) and the landing zone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The embedded DuckDB warehouse file. Connections are opened per step and closed after it,
+    so no step holds DuckDB's single-writer lock longer than it writes."""
+
+    path: str
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(self.path, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class LandingZoneResource(dg.ConfigurableResource):
+    """The landing zone root: ``<root>/<jurisdiction_id>/<data set>/<file>``."""
+
+    path: str
+
+    @property
+    def root(self) -> Path:
+        return Path(self.path)
+
+
+class ReportsResource(dg.ConfigurableResource):
+    """The folder the reports are published into."""
+
+    path: str
+
+    @property
+    def root(self) -> Path:
+        return Path(self.path)

@@ -1,0 +1,222 @@
+"""Every figure the report shows, computed by SQL from the marts for one as-of date.
+
+Nothing here is a constant: each function is a query over the mart tables, filtered to what
+happened on or before ``as_of``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+HEADLINE_KEYS = (
+    "reviews_completed",
+    "improvement_opportunities",
+    "pct_reviews_with_teamwork_coordination",
+    "pct_reviews_with_economic_support",
+    "survey_responses",
+    "survey_jurisdictions",
+    "member_jurisdictions",
+    "jurisdictions_joined_in_prior_year",
+)
+
+# The marts the report reads; the report asset depends on exactly these.
+REPORT_MARTS = (
+    ("reviews", "agg_review_counts"),
+    ("reviews", "agg_review_theme_counts"),
+    ("reviews", "fct_improvement_opportunities"),
+    ("reviews", "fct_reviews"),
+    ("workforce", "fct_tasc_responses"),
+    ("equity", "agg_outcome_rates_by_group"),
+    ("membership", "dim_jurisdictions"),
+)
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> tuple:
+    return con.execute(sql, params).fetchone()
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def headline(con: duckdb.DuckDBPyConnection, as_of: date) -> dict:
+    """The headline figures as of a date (reviews and IOs include aggregate-only members)."""
+    reviews, ios = _one(
+        con,
+        """
+        select coalesce(sum(reviews_completed), 0), coalesce(sum(ios_identified), 0)
+        from reviews.agg_review_counts
+        where counted_on <= ?
+        """,
+        [as_of],
+    )
+    teamwork, economic = _one(
+        con,
+        """
+        select
+            coalesce(sum(reviews_with_theme) filter (where io_theme = 'teamwork_coordination'), 0),
+            coalesce(sum(reviews_with_theme) filter (where io_theme = 'economic_support'), 0)
+        from reviews.agg_review_theme_counts
+        where counted_on <= ?
+        """,
+        [as_of],
+    )
+    responses, survey_jurisdictions = _one(
+        con,
+        """
+        select count(*), count(distinct jurisdiction_id)
+        from workforce.fct_tasc_responses
+        where response_date <= ?
+        """,
+        [as_of],
+    )
+    members, joined = _one(
+        con,
+        """
+        select
+            count(*),
+            count(*) filter (where joined_date > ? - interval 1 year)
+        from membership.dim_jurisdictions
+        where joined_date <= ? and (left_date is null or left_date > ?)
+        """,
+        [as_of, as_of, as_of],
+    )
+
+    def pct(part: int) -> float:
+        return round(100.0 * part / reviews, 1) if reviews else 0.0
+
+    return {
+        "as_of": as_of.isoformat(),
+        "reviews_completed": int(reviews),
+        "improvement_opportunities": int(ios),
+        "pct_reviews_with_teamwork_coordination": pct(teamwork),
+        "pct_reviews_with_economic_support": pct(economic),
+        "survey_responses": int(responses),
+        "survey_jurisdictions": int(survey_jurisdictions),
+        "member_jurisdictions": int(members),
+        "jurisdictions_joined_in_prior_year": int(joined),
+    }
+
+
+def theme_prevalence(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
+    """Share of reviews with at least one IO in each theme (all members, record + summary)."""
+    return _rows(
+        con,
+        """
+        with totals as (
+            select sum(reviews_completed) as reviews
+            from reviews.agg_review_counts where counted_on <= ?
+        ),
+        themes as (
+            select io_theme, sum(reviews_with_theme) as reviews_with_theme,
+                   sum(ios_in_theme) as ios
+            from reviews.agg_review_theme_counts where counted_on <= ?
+            group by io_theme
+        )
+        select t.io_theme, t.reviews_with_theme, t.ios,
+               round(100.0 * t.reviews_with_theme / nullif(totals.reviews, 0), 1) as pct_reviews
+        from themes t cross join totals
+        order by pct_reviews desc, io_theme
+        """,
+        [as_of, as_of],
+    )
+
+
+def teamwork_partners(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
+    """Partner agencies named on teamwork IOs (record-level members only: partners are not in
+    the summary counts)."""
+    return _rows(
+        con,
+        """
+        select coalesce(partner_agency, 'not recorded') as partner_agency, count(*) as ios,
+               round(100.0 * count(*) / sum(count(*)) over (), 1) as pct_of_teamwork_ios
+        from reviews.fct_improvement_opportunities
+        where io_theme = 'teamwork_coordination' and review_completed_date <= ?
+        group by all
+        order by ios desc, partner_agency
+        """,
+        [as_of],
+    )
+
+
+def economic_support_by_cause(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
+    """Share of record-level reviews with an economic-support IO, per cause of incident."""
+    return _rows(
+        con,
+        """
+        select cause_of_incident, count(*) as reviews,
+               count(*) filter (where list_contains(themes, 'economic_support'))
+                   as reviews_with_economic_support,
+               round(100.0 * count(*) filter (where list_contains(themes, 'economic_support'))
+                     / count(*), 1) as pct_reviews
+        from reviews.fct_reviews
+        where review_completed_date <= ?
+        group by cause_of_incident
+        order by pct_reviews desc, cause_of_incident
+        """,
+        [as_of],
+    )
+
+
+def intent_by_psych_safety(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
+    """Intent to stay by psychological-safety band, responses on or before as_of."""
+    return _rows(
+        con,
+        """
+        select psychological_safety_band, count(*) as respondents,
+               round(100.0 * avg(case when intends_to_stay then 1 else 0 end), 1)
+                   as pct_intends_to_stay
+        from workforce.fct_tasc_responses
+        where response_date <= ? and psychological_safety_band is not null
+          and intent_to_stay is not null
+        group by psychological_safety_band
+        order by case psychological_safety_band when 'low' then 1 when 'medium' then 2 else 3 end
+        """,
+        [as_of],
+    )
+
+
+def outcome_rates(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
+    """Partnership outcome rates for all children, per completed federal fiscal year."""
+    last_fy = as_of.year if as_of >= date(as_of.year, 10, 1) else as_of.year - 1
+    return _rows(
+        con,
+        """
+        select fiscal_year, child_population, maltreatment_fatalities,
+               round(fatality_rate_per_100k, 2) as fatality_rate_per_100k,
+               round(victimization_rate_per_1000, 2) as victimization_rate_per_1000,
+               round(100.0 * recurrence_rate, 1) as pct_recurrence
+        from equity.agg_outcome_rates_by_group
+        where race_ethnicity_group = 'all' and fiscal_year <= ?
+        order by fiscal_year
+        """,
+        [last_fy],
+    )
+
+
+@dataclass
+class Figures:
+    as_of: date
+    headline: dict
+    themes: list[dict]
+    partners: list[dict]
+    economic_by_cause: list[dict]
+    intent_by_band: list[dict]
+    outcomes: list[dict]
+
+
+def compute(con: duckdb.DuckDBPyConnection, as_of: date) -> Figures:
+    return Figures(
+        as_of=as_of,
+        headline=headline(con, as_of),
+        themes=theme_prevalence(con, as_of),
+        partners=teamwork_partners(con, as_of),
+        economic_by_cause=economic_support_by_cause(con, as_of),
+        intent_by_band=intent_by_psych_safety(con, as_of),
+        outcomes=outcome_rates(con, as_of),
+    )
