@@ -9,6 +9,8 @@ from pathlib import Path
 from ingestion.core_data_set import DATA_SETS
 
 SUPPORTED_SUFFIXES = (".csv",)
+# A file at the landing root that marks the zone as synthetic demo data (reports then say so).
+SYNTHETIC_MARKER = "SYNTHETIC_DEMO_DATA"
 
 
 @dataclass(frozen=True)

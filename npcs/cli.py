@@ -42,7 +42,7 @@ def demo_data(
     with console.status("writing demo landing zone…") as status:
         summary = write_landing_zone(out, scale=scale, seed=seed, progress=status.update)
     console.print(
-        f"[green]wrote[/green] {summary.get('files', '?')} files to {out} "
+        f"[green]wrote[/green] {summary['files_written']} files to {out} "
         f"in {time.perf_counter() - start:.1f}s (synthetic demo data, scale {scale}, seed {seed})"
     )
 

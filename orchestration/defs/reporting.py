@@ -12,6 +12,7 @@ from datetime import date
 
 import dagster as dg
 
+from ingestion.landing import SYNTHETIC_MARKER
 from orchestration.defs.resources import LandingZoneResource, ReportsResource, WarehouseResource
 from reporting.figures import REPORT_MARTS
 
@@ -43,8 +44,7 @@ def failing_gates(context: dg.AssetExecutionContext) -> list[str]:
 
 
 def _is_synthetic(landing: LandingZoneResource) -> bool:
-    marker = landing.root / "SYNTHETIC_DEMO_DATA"
-    return marker.exists()
+    return (landing.root / SYNTHETIC_MARKER).exists()
 
 
 @dg.asset(
