@@ -173,7 +173,14 @@ OUTCOMES = DataSet(
 
 DATA_SETS: dict[str, DataSet] = {
     d.name: d
-    for d in (REVIEWS, IMPROVEMENT_OPPORTUNITIES, REVIEW_SUMMARY, TASC_RESPONSES, WORKFORCE, OUTCOMES)
+    for d in (
+        REVIEWS,
+        IMPROVEMENT_OPPORTUNITIES,
+        REVIEW_SUMMARY,
+        TASC_RESPONSES,
+        WORKFORCE,
+        OUTCOMES,
+    )
 }
 
 # Lineage columns every raw table carries after the canonical columns.

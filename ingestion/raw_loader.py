@@ -8,11 +8,13 @@ leaves the previous raw state in place. Every file seen is recorded in ``raw.sub
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import duckdb
+import pandas as pd
 
 from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS, DataSet
 from ingestion.landing import SubmissionFile
@@ -53,25 +55,31 @@ class LoadResult:
         return sorted({o.file.jurisdiction_id for o in self.outcomes if o.status == "accepted"})
 
 
+def _exec(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list:
+    """Run a statement to completion (DuckDB 2 refuses new work while a result is unfetched)."""
+    return con.execute(sql, params or []).fetchall()
+
+
 def raw_table(data_set: str) -> str:
     return f"{RAW_SCHEMA}.{data_set}"
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema, one table per data set, and the ledger (idempotent)."""
-    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    _exec(con, f"create schema if not exists {RAW_SCHEMA}")
     for ds in DATA_SETS.values():
         cols = [f"{c.name} {c.duckdb_type}" for c in ds.columns]
         cols += [f"{name} {typ}" for name, typ in LINEAGE_COLUMNS]
-        con.execute(f"create table if not exists {raw_table(ds.name)} ({', '.join(cols)})")
-    con.execute(
+        _exec(con, f"create table if not exists {raw_table(ds.name)} ({', '.join(cols)})")
+    _exec(
+        con,
         f"""
         create table if not exists {LEDGER_TABLE} (
             source_file varchar, jurisdiction_id varchar, data_set varchar, file_sha256 varchar,
             size_bytes bigint, received_at timestamp, status varchar, rows_loaded integer,
             reason varchar
         )
-        """
+        """,
     )
 
 
@@ -80,71 +88,126 @@ def _select_canonical(ds: DataSet, header: list[str]) -> str:
     exprs = []
     for c in ds.columns:
         if c.name in header:
-            exprs.append(f'cast(nullif(trim("{c.name}"), \'\') as {c.duckdb_type}) as {c.name}')
+            exprs.append(f"cast(nullif(trim(\"{c.name}\"), '') as {c.duckdb_type}) as {c.name}")
         else:
             exprs.append(f"cast(null as {c.duckdb_type}) as {c.name}")
     return ", ".join(exprs)
 
 
-def _check_types(
-    con: duckdb.DuckDBPyConnection, ds: DataSet, f: SubmissionFile, header: list[str]
-) -> None:
-    """Reject the file, naming row and column, when a value does not fit its column's type."""
-    typed = [c for c in ds.columns if c.name in header and c.duckdb_type != "VARCHAR"]
-    if not typed:
-        return
-    probes = []
-    for c in typed:
-        bad = (
+def _bad_value_probes(ds: DataSet, columns: list[str]) -> list[tuple[str, str]]:
+    """(column, SQL condition) for every typed column: a value present that does not cast."""
+    return [
+        (
+            c.name,
             f"nullif(trim(\"{c.name}\"), '') is not null "
-            f"and try_cast(trim(\"{c.name}\") as {c.duckdb_type}) is null"
+            f'and try_cast(trim("{c.name}") as {c.duckdb_type}) is null',
         )
-        probes.append(f"count(*) filter (where {bad})")
-        probes.append(f"min(rn) filter (where {bad})")
-    row = con.execute(
-        f"select {', '.join(probes)} from (select *, row_number() over () + 1 as rn from _submission)"
-    ).fetchone()
-    for i, c in enumerate(typed):
-        n_bad, first_row = row[2 * i], row[2 * i + 1]
-        if n_bad:
-            raise FileRejected(
-                f"{f.relative_path}: row {first_row}, column {c.name}: value is not a valid "
-                f"{c.type} ({n_bad} row(s) affected; rule: type)"
-            )
+        for c in ds.columns
+        if c.name in columns and c.duckdb_type != "VARCHAR"
+    ]
 
 
-def _load_file(
-    con: duckdb.DuckDBPyConnection, ds: DataSet, f: SubmissionFile, sha: str, loaded_at: datetime
-) -> int:
+def _read_header(f: SubmissionFile) -> list[str]:
+    with f.path.open(newline="", encoding="utf-8-sig") as fh:
+        first = next(csv.reader(fh), None)
+    if not first:
+        raise FileRejected(f"{f.relative_path}: empty file (no header row)")
+    return [h.strip().lower() for h in first]
+
+
+def _stage(con: duckdb.DuckDBPyConnection, files: list[SubmissionFile]) -> list[str]:
+    """Read many CSV files in one DuckDB scan into the temp table ``_batch``; return its columns."""
+    _exec(
+        con,
+        """
+        create or replace temp table _batch as
+        select *, cast(row_number() over (partition by filename) + 1 as integer) as _rn
+        from read_csv(?, header = true, all_varchar = true, union_by_name = true,
+                      delim = ',', quote = '"', escape = '"',
+                      filename = true)
+        """,
+        [[str(f.path) for f in files]],
+    )
+    return [r[0] for r in con.execute("select name from pragma_table_info('_batch')").fetchall()]
+
+
+def _unreadable(con: duckdb.DuckDBPyConnection, f: SubmissionFile) -> str | None:
+    """Why a file cannot be read as canonical CSV, or None when it can."""
     try:
-        rel = con.read_csv(str(f.path), header=True, all_varchar=True)
-        header = [h.strip().lower() for h in rel.columns]
-    except duckdb.Error as e:
-        raise FileRejected(f"{f.relative_path}: unreadable as CSV ({e})") from e
-    if rel.columns != header:
-        rel = rel.project(", ".join(f'"{a}" as "{b}"' for a, b in zip(rel.columns, header)))
-    missing = [c for c in ds.required_columns if c not in header]
-    if missing:
-        raise FileRejected(f"{f.relative_path}: required columns missing: {', '.join(missing)}")
-    con.register("_submission", rel)
-    try:
-        _check_types(con, ds, f, header)
-        before = con.execute(f"select count(*) from {raw_table(ds.name)}").fetchone()[0]
         con.execute(
+            "select count(*) from read_csv(?, header = true, all_varchar = true, "
+            "delim = ',', quote = '\"', escape = '\"')",
+            [str(f.path)],
+        ).fetchall()
+    except duckdb.Error as e:
+        return f"{f.relative_path}: unreadable as CSV ({str(e).splitlines()[0]})"
+    return None
+
+
+def _type_rejections(
+    con: duckdb.DuckDBPyConnection, ds: DataSet, files: list[SubmissionFile], columns: list[str]
+) -> dict[SubmissionFile, str]:
+    """Files in ``_batch`` holding a value that does not fit its column's type, with the reason."""
+    probes = _bad_value_probes(ds, columns)
+    if not probes:
+        return {}
+    by_path = {str(f.path): f for f in files}
+    select = ", ".join(
+        f"count(*) filter (where {cond}), min(_rn) filter (where {cond})" for _, cond in probes
+    )
+    rejected = {}
+    for row in con.execute(f"select filename, {select} from _batch group by filename").fetchall():
+        f = by_path[row[0]]
+        for i, (name, _) in enumerate(probes):
+            n_bad, first_row = row[1 + 2 * i], row[2 + 2 * i]
+            if n_bad:
+                rejected[f] = (
+                    f"{f.relative_path}: row {first_row}, column {name}: value is not a valid "
+                    f"{ds.column(name).type} ({n_bad} row(s) affected; rule: type)"
+                )
+                break
+    return rejected
+
+
+def _insert_batch(
+    con: duckdb.DuckDBPyConnection,
+    ds: DataSet,
+    good: list[SubmissionFile],
+    columns: list[str],
+    shas: dict[SubmissionFile, str],
+    loaded_at: datetime,
+) -> dict[str, int]:
+    """Insert the rows of ``good`` files from ``_batch`` into the raw table; rows per file."""
+    con.register(
+        "_files",
+        pd.DataFrame(
+            {
+                "filename": [str(f.path) for f in good],
+                "jurisdiction_id": [f.jurisdiction_id for f in good],
+                "source_file": [f.relative_path for f in good],
+                "file_sha256": [shas[f] for f in good],
+            }
+        ),
+    )
+    try:
+        _exec(
+            con,
             f"""
             insert into {raw_table(ds.name)}
-            select {_select_canonical(ds, header)},
-                   ? as jurisdiction_id, ? as source_file,
-                   cast(row_number() over () + 1 as integer) as source_row_number,
-                   ? as file_sha256, ? as loaded_at
-            from _submission
+            select {_select_canonical(ds, columns)},
+                   fl.jurisdiction_id, fl.source_file, b._rn, fl.file_sha256, ? as loaded_at
+            from _batch b join _files fl on b.filename = fl.filename
             """,
-            [f.jurisdiction_id, f.relative_path, sha, loaded_at],
+            [loaded_at],
         )
-        after = con.execute(f"select count(*) from {raw_table(ds.name)}").fetchone()[0]
+        return dict(
+            con.execute(
+                "select filename, count(*) from _batch semi join _files using (filename) "
+                "group by filename"
+            ).fetchall()
+        )
     finally:
-        con.unregister("_submission")
-    return after - before
+        con.unregister("_files")
 
 
 def load_data_set(
@@ -155,41 +218,94 @@ def load_data_set(
 ) -> LoadResult:
     """Replace ``raw.<data_set>`` with the rows of ``files``; record each file in the ledger.
 
-    A file that cannot be read or cast is rejected whole (with its reason in the ledger) and the
-    other files still load. The replacement is one transaction.
+    A file that cannot be read, lacks a required column or holds a value that does not fit its
+    column's type is rejected whole (its reason names file, row, column and rule) and the other
+    files still load. Files are read together in one DuckDB scan (if that scan fails, each file is
+    probed alone so one broken file cannot stop the others); the replacement of the raw table and
+    the ledger rows are one transaction.
     """
     ds = DATA_SETS[data_set]
+    for f in files:
+        if f.data_set != data_set:
+            raise ValueError(f"{f.relative_path} is not a {data_set} file")
     ensure_schema(con)
-    result = LoadResult(data_set=data_set)
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    con.execute("begin transaction")
+    shas = {f: f.sha256() for f in files}
+    reasons: dict[SubmissionFile, str] = {}
+    for f in files:
+        try:
+            header = _read_header(f)
+        except FileRejected as e:
+            reasons[f] = str(e)
+            continue
+        except UnicodeDecodeError as e:
+            reasons[f] = f"{f.relative_path}: not UTF-8 text ({e.reason} at byte {e.start})"
+            continue
+        missing = [c for c in ds.required_columns if c not in header]
+        if missing:
+            reasons[f] = f"{f.relative_path}: required columns missing: {', '.join(missing)}"
+
+    # Stage outside the transaction: a read error must not abort the load of the other files.
+    readable = [f for f in files if f not in reasons]
+    columns: list[str] = []
+    if readable:
+        try:
+            columns = _stage(con, readable)
+        except duckdb.Error:
+            for f in readable:
+                if why := _unreadable(con, f):
+                    reasons[f] = why
+            readable = [f for f in readable if f not in reasons]
+            columns = _stage(con, readable) if readable else []
+    if readable:
+        reasons.update(_type_rejections(con, ds, readable, columns))
+    good = [f for f in readable if f not in reasons]
+
+    _exec(con, "begin transaction")
     try:
-        con.execute(f"delete from {raw_table(data_set)}")
+        _exec(con, f"delete from {raw_table(data_set)}")
+        rows = _insert_batch(con, ds, good, columns, shas, loaded_at) if good else {}
+        result = LoadResult(data_set=data_set)
         for f in files:
-            if f.data_set != data_set:
-                raise ValueError(f"{f.relative_path} is not a {data_set} file")
-            sha, size = f.sha256(), f.path.stat().st_size
-            try:
-                rows = _load_file(con, ds, f, sha, loaded_at)
-                result.outcomes.append(FileOutcome(f, sha, size, "accepted", rows_loaded=rows))
-            except FileRejected as e:
-                con.execute(
-                    f"delete from {raw_table(data_set)} where source_file = ?", [f.relative_path]
+            reason = reasons.get(f)
+            result.outcomes.append(
+                FileOutcome(
+                    f,
+                    shas[f],
+                    f.path.stat().st_size,
+                    "rejected" if reason else "accepted",
+                    rows_loaded=rows.get(str(f.path), 0),
+                    reason=reason,
                 )
-                result.outcomes.append(FileOutcome(f, sha, size, "rejected", reason=str(e)))
+            )
             if progress:
                 progress(f"{f.relative_path}: {result.outcomes[-1].status}")
-        con.execute(f"delete from {LEDGER_TABLE} where data_set = ?", [data_set])
-        con.executemany(
-            f"insert into {LEDGER_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [o.file.relative_path, o.file.jurisdiction_id, data_set, o.sha256, o.size_bytes,
-                 loaded_at, o.status, o.rows_loaded, o.reason]
-                for o in result.outcomes
-            ],
-        )
-        con.execute("commit")
+        _exec(con, f"delete from {LEDGER_TABLE} where data_set = ?", [data_set])
+        if result.outcomes:
+            _exec(
+                con,
+                f"insert into {LEDGER_TABLE} values "
+                + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in result.outcomes),
+                [
+                    x
+                    for o in result.outcomes
+                    for x in (
+                        o.file.relative_path,
+                        o.file.jurisdiction_id,
+                        data_set,
+                        o.sha256,
+                        o.size_bytes,
+                        loaded_at,
+                        o.status,
+                        o.rows_loaded,
+                        o.reason,
+                    )
+                ],
+            )
+        _exec(con, "commit")
     except BaseException:
-        con.execute("rollback")
+        _exec(con, "rollback")
         raise
+    finally:
+        _exec(con, "drop table if exists _batch")
     return result

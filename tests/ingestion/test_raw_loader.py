@@ -1,0 +1,100 @@
+"""The raw loader against real CSV files and a real DuckDB file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.core_data_set import DATA_SETS
+from ingestion.landing import discover
+from ingestion.raw_loader import load_data_set
+
+HEADER = ",".join(DATA_SETS["workforce"].column_names)
+
+
+def _write(root: Path, jurisdiction: str, name: str, lines: list[str]) -> Path:
+    folder = root / jurisdiction / "workforce"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = duckdb.connect(str(tmp_path / "w.duckdb"))
+    yield c
+    c.close()
+
+
+def test_good_files_load_with_lineage_and_a_bad_file_is_rejected_with_row_and_column(tmp_path, con):
+    landing = tmp_path / "landing"
+    _write(
+        landing,
+        "CT",
+        "a.csv",
+        [HEADER, "2024-Q1,caseworker,10,11,2,1,0,1", "2024-Q2,caseworker,11,12,1,0,0,0"],
+    )
+    _write(
+        landing,
+        "ME",
+        "b.csv",
+        [HEADER, "2024-Q1,caseworker,5,5,0,0,0,0", "2024-Q2,caseworker,five,5,0,0,0,0"],
+    )
+    _write(landing, "WY", "c.csv", ["period,role", "2024-Q1,caseworker"])
+
+    result = load_data_set(con, "workforce", discover(landing, "workforce"))
+
+    assert result.rows_loaded == 2
+    by_file = {o.file.relative_path: o for o in result.outcomes}
+    assert by_file["CT/workforce/a.csv"].status == "accepted"
+    me = by_file["ME/workforce/b.csv"]
+    assert me.status == "rejected"
+    assert (
+        "row 3" in me.reason
+        and "headcount_start" in me.reason
+        and "ME/workforce/b.csv" in me.reason
+    )
+    assert "required columns missing" in by_file["WY/workforce/c.csv"].reason
+    rows = con.execute(
+        "select jurisdiction_id, source_file, source_row_number, headcount_end, length(file_sha256) "
+        "from raw.workforce order by source_row_number"
+    ).fetchall()
+    assert rows == [
+        ("CT", "CT/workforce/a.csv", 2, 11, 64),
+        ("CT", "CT/workforce/a.csv", 3, 12, 64),
+    ]
+    ledger = con.execute(
+        "select source_file, status, rows_loaded from raw.submission_ledger order by 1"
+    ).fetchall()
+    assert ledger == [
+        ("CT/workforce/a.csv", "accepted", 2),
+        ("ME/workforce/b.csv", "rejected", 0),
+        ("WY/workforce/c.csv", "rejected", 0),
+    ]
+
+
+def test_a_refresh_replaces_the_data_set_with_the_current_files(tmp_path, con):
+    landing = tmp_path / "landing"
+    a = _write(landing, "CT", "a.csv", [HEADER, "2024-Q1,caseworker,10,11,2,1,0,1"])
+    load_data_set(con, "workforce", discover(landing, "workforce"))
+    a.unlink()
+    _write(landing, "CT", "b.csv", [HEADER, "2024-Q2,supervisor,3,3,0,0,0,0"])
+    load_data_set(con, "workforce", discover(landing, "workforce"))
+    assert con.execute("select period, role from raw.workforce").fetchall() == [
+        ("2024-Q2", "supervisor")
+    ]
+
+
+def test_an_unparseable_file_does_not_stop_the_others(tmp_path, con):
+    landing = tmp_path / "landing"
+    _write(landing, "CT", "a.csv", [HEADER, "2024-Q1,caseworker,10,11,2,1,0,1"])
+    bad = landing / "ME" / "workforce" / "b.csv"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(HEADER.encode() + b'\n"2024-Q1,caseworker,1,1,0,0,0,0\n')  # unterminated quote
+    result = load_data_set(con, "workforce", discover(landing, "workforce"))
+    statuses = {o.file.jurisdiction_id: o.status for o in result.outcomes}
+    assert statuses == {"CT": "accepted", "ME": "rejected"}
+    assert con.execute("select count(*) from raw.workforce").fetchone()[0] == 1
