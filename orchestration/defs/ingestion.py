@@ -1,6 +1,5 @@
 """Raw-layer assets: one per data set, loading the landing zone into ``raw.<data set>``."""
 
-from __future__ import annotations
 
 import dagster as dg
 

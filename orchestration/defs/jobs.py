@@ -8,7 +8,7 @@ FULL_REFRESH_JOB = "full_refresh"
 
 full_refresh_job = dg.define_asset_job(
     name=FULL_REFRESH_JOB,
-    selection=dg.AssetSelection.all(include_sources=False),
+    selection=dg.AssetSelection.all(),
     description=(
         "Landing zone -> raw (Soda gates) -> dbt seeds, staging and marts (dbt tests, Soda gates) "
         "-> report. A failed gate stops everything downstream of it."

@@ -6,7 +6,6 @@ blocking, nothing downstream of the asset runs in the same run. The report asset
 latest outcome of every gate upstream of it, so the block also holds in later runs.
 """
 
-from __future__ import annotations
 
 from pathlib import Path
 

@@ -6,7 +6,6 @@ blocking-severity check upstream of it and refuses to build while any of them is
 last good report stays in place.
 """
 
-from __future__ import annotations
 
 from datetime import date
 

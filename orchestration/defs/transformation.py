@@ -6,7 +6,6 @@ Seeds run in their own step so the raw-layer Soda checks can validate codes agai
 any model runs.
 """
 
-from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
