@@ -1,0 +1,60 @@
+-- narrative is restricted: it is deliberately not selected here, so it never leaves raw.
+with
+
+source as (
+
+    select
+        io_id,
+        review_id,
+        io_theme,
+        io_level,
+        partner_agency,
+        rating,
+        jurisdiction_id,
+        source_file,
+        source_row_number,
+        file_sha256,
+        loaded_at
+    from {{ source('raw', 'improvement_opportunities') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        jurisdiction_id || ':' || io_id as io_key,
+        jurisdiction_id || ':' || review_id as review_key,
+        jurisdiction_id,
+        io_id,
+        review_id,
+
+        -- codes
+        io_theme,
+        io_level,
+        partner_agency,
+
+        -- numerics
+        rating,
+
+        -- lineage
+        source_file,
+        source_row_number,
+        file_sha256,
+        loaded_at
+
+    from source
+
+),
+
+latest as (
+
+    select * from renamed
+    qualify row_number() over (
+        partition by io_key
+        order by loaded_at desc, source_file desc, source_row_number desc
+    ) = 1
+
+)
+
+select * from latest

@@ -1,0 +1,52 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'workforce') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        jurisdiction_id || ':' || period || ':' || role as workforce_quarter_key,
+        jurisdiction_id,
+
+        -- period
+        period,
+        {{ quarter_start_date('period') }} as period_start_date,
+        {{ quarter_end_date('period') }} as period_end_date,
+
+        -- codes
+        role,
+
+        -- numerics
+        headcount_start,
+        headcount_end,
+        hires,
+        separations_voluntary,
+        separations_involuntary,
+        vacancies,
+
+        -- lineage
+        source_file,
+        source_row_number,
+        file_sha256,
+        loaded_at
+
+    from source
+
+),
+
+latest as (
+
+    select * from renamed
+    qualify row_number() over (
+        partition by workforce_quarter_key
+        order by loaded_at desc, source_file desc, source_row_number desc
+    ) = 1
+
+)
+
+select * from latest

@@ -1,0 +1,13 @@
+-- The IO narrative is restricted: no table or view outside raw may have a narrative column.
+-- depends_on: {{ ref('stg_raw__improvement_opportunities') }}
+-- depends_on: {{ ref('int_improvement_opportunities_joined') }}
+-- depends_on: {{ ref('fct_improvement_opportunities') }}
+select
+    table_schema,
+    table_name,
+    column_name
+from information_schema.columns
+where
+    table_catalog = current_database()
+    and table_schema <> 'raw'
+    and lower(column_name) like '%narrative%'

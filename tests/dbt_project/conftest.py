@@ -1,0 +1,412 @@
+"""A throw-away warehouse for the dbt project: a few hand-written raw rows, then ``dbt build``.
+
+The rows are small enough to compute every expected figure by hand (see test_marts.py). They
+cover a record-level state (CT) with a resubmitted review, a nested county (OH-FRANKLIN, inside
+OH), a summary-level member (NY), a TASC unit below the suppression threshold (ME), and outcomes
+for a state and its county in the same year.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingestion.core_data_set import DATA_SETS
+from ingestion.raw_loader import ensure_schema
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+LOADED_AT = datetime(2025, 1, 15, 12, 0, 0)
+
+# (jurisdiction, file name, rows) per data set; omitted columns are null.
+REVIEWS = [
+    (
+        "CT",
+        "2024-01.csv",
+        [
+            # the first version of R1, replaced by the later file below
+            dict(
+                review_id="R1",
+                incident_type="fatality",
+                incident_date="2023-12-01",
+                review_completed_date="2024-01-10",
+                cause_of_incident="undetermined",
+                child_age_years=0,
+                child_sex="male",
+                child_race_ethnicity="white",
+                open_case_at_incident=False,
+            ),
+        ],
+    ),
+    (
+        "CT",
+        "2024-12.csv",
+        [
+            dict(
+                review_id="R1",
+                incident_type="fatality",
+                incident_date="2023-12-01",
+                review_completed_date="2024-01-10",
+                cause_of_incident="suid_sleep",
+                maltreatment_type="neglect",
+                child_age_years=0,
+                child_sex="male",
+                child_race_ethnicity="white",
+                open_case_at_incident=False,
+                prior_reports_count=0,
+            ),
+            dict(
+                review_id="R2",
+                incident_type="near_fatality",
+                incident_date="2024-01-05",
+                review_completed_date="2024-02-20",
+                cause_of_incident="abusive_head_trauma",
+                maltreatment_type="physical_abuse",
+                child_age_years=1,
+                child_sex="female",
+                child_race_ethnicity="white; hispanic_latino",
+                open_case_at_incident=True,
+                prior_reports_count=2,
+            ),
+            dict(
+                review_id="R3",
+                incident_type="fatality",
+                incident_date="2024-08-01",
+                review_completed_date="2024-10-15",
+                cause_of_incident="suid_sleep",
+                maltreatment_type="neglect",
+                child_age_years=0,
+                child_sex="female",
+                child_race_ethnicity="black_african_american;white",
+                open_case_at_incident=False,
+                prior_reports_count=1,
+            ),
+        ],
+    ),
+    (
+        "OH-FRANKLIN",
+        "reviews.csv",
+        [
+            dict(
+                review_id="R1",
+                incident_type="fatality",
+                incident_date="2024-02-01",
+                review_completed_date="2024-05-01",
+                cause_of_incident="drowning",
+                child_age_years=3,
+                child_sex="male",
+                child_race_ethnicity="unknown",
+                open_case_at_incident=False,
+            ),
+        ],
+    ),
+]
+
+IOS = [
+    (
+        "CT",
+        "ios.csv",
+        [
+            dict(
+                io_id="IO1",
+                review_id="R1",
+                io_theme="teamwork_coordination",
+                io_level="cross_system",
+                partner_agency="law_enforcement",
+                rating=2,
+                narrative="restricted free text",
+            ),
+            dict(io_id="IO2", review_id="R1", io_theme="teamwork_coordination", io_level="team"),
+            dict(
+                io_id="IO3",
+                review_id="R1",
+                io_theme="economic_support",
+                io_level="family_need",
+                partner_agency="economic_assistance",
+                rating=3,
+            ),
+            dict(io_id="IO4", review_id="R2", io_theme="supervision_consultation", io_level="team"),
+            dict(io_id="IO5", review_id="R3", io_theme="economic_support", io_level="community"),
+        ],
+    ),
+    (
+        "OH-FRANKLIN",
+        "ios.csv",
+        [
+            dict(
+                io_id="IO1",
+                review_id="R1",
+                io_theme="teamwork_coordination",
+                io_level="agency",
+                partner_agency="medical",
+                rating=1,
+                narrative="restricted free text",
+            ),
+        ],
+    ),
+]
+
+REVIEW_SUMMARY = [
+    (
+        "NY",
+        "summary.csv",
+        [
+            dict(
+                period="2024-Q1",
+                incident_type="fatality",
+                reviews_completed=4,
+                io_theme="teamwork_coordination",
+                ios_identified=3,
+                reviews_with_theme=2,
+            ),
+            dict(
+                period="2024-Q1",
+                incident_type="fatality",
+                reviews_completed=4,
+                io_theme="economic_support",
+                ios_identified=2,
+                reviews_with_theme=1,
+            ),
+            dict(
+                period="2024-Q1",
+                incident_type="near_fatality",
+                reviews_completed=2,
+                io_theme="teamwork_coordination",
+                ios_identified=1,
+                reviews_with_theme=1,
+            ),
+            dict(
+                period="2024-Q3",
+                incident_type="fatality",
+                reviews_completed=3,
+                io_theme="teamwork_coordination",
+                ios_identified=0,
+                reviews_with_theme=0,
+            ),
+        ],
+    ),
+]
+
+
+def _ps(*values: int | None) -> dict:
+    return {f"ps_{i}": v for i, v in enumerate(values, start=1)}
+
+
+TASC = [
+    (
+        "CT",
+        "tasc.csv",
+        [
+            # psychological safety means 7, 4, 5.5, 1 and unscored -> scores 100, 50, 75, 0, null
+            dict(
+                response_id="A",
+                **_ps(1, 7, 1, 7, 1, 7, 7),
+                sr_1=5,
+                sr_2=5,
+                wc_1=3,
+                wc_2=3,
+                intent_to_stay=5,
+            ),
+            dict(
+                response_id="B",
+                **_ps(4, 4, 4, 4, None, None, None),
+                sr_1=3,
+                sr_2=3,
+                intent_to_stay=4,
+            ),
+            dict(response_id="C", **_ps(2, 5, 3, 6, 2, 5, None), sr_1=1, sr_2=1, intent_to_stay=2),
+            dict(response_id="D", **_ps(7, 1, 7, 1, 7, 1, 1), intent_to_stay=1),
+            dict(response_id="E", **_ps(7, 7, None, None, None, None, None), intent_to_stay=5),
+        ],
+    ),
+    (
+        "ME",
+        "tasc.csv",
+        [
+            dict(response_id="A", **_ps(1, 7, 1, 7, 1, 7, 7), intent_to_stay=5),
+            dict(response_id="B", **_ps(1, 7, 1, 7, 1, 7, 7), intent_to_stay=4),
+        ],
+    ),
+]
+for _, _, rows in TASC:
+    for r in rows:
+        r.update(survey_wave="2024-1", response_date="2024-04-01", role="caseworker")
+
+WORKFORCE = [
+    (
+        "CT",
+        "workforce.csv",
+        [
+            dict(
+                period="2024-Q1",
+                role="caseworker",
+                headcount_start=100,
+                headcount_end=80,
+                hires=5,
+                separations_voluntary=6,
+                separations_involuntary=3,
+                vacancies=10,
+            ),
+            dict(
+                period="2024-Q1",
+                role="supervisor",
+                headcount_start=20,
+                headcount_end=20,
+                hires=0,
+                separations_voluntary=0,
+                separations_involuntary=0,
+                vacancies=1,
+            ),
+        ],
+    ),
+]
+
+
+def _outcome(group: str, pop: int, inv: int, victims: int, entries: int) -> dict:
+    return dict(
+        fiscal_year=2024,
+        race_ethnicity_group=group,
+        child_population=pop,
+        children_investigated=inv,
+        victims=victims,
+        victims_with_recurrence=victims // 10,
+        recurrence_window_months=12,
+        entries_to_care=entries,
+        maltreatment_fatalities=1,
+        near_fatalities=1,
+    )
+
+
+OUTCOMES = [
+    (
+        "OH",
+        "outcomes.csv",
+        [
+            _outcome("all", 1000, 200, 40, 16),
+            _outcome("white", 500, 50, 10, 4),
+            _outcome("black_african_american", 250, 100, 20, 12),
+        ],
+    ),
+    # nested in OH, which submitted for the same year: left out of the partnership totals
+    (
+        "OH-FRANKLIN",
+        "outcomes.csv",
+        [
+            _outcome("all", 300, 90, 30, 9),
+            _outcome("white", 100, 10, 5, 1),
+            _outcome("black_african_american", 150, 70, 20, 7),
+        ],
+    ),
+    (
+        "CT",
+        "outcomes.csv",
+        [
+            _outcome("all", 1000, 200, 40, 16),
+            _outcome("white", 500, 50, 10, 4),
+            _outcome("black_african_american", 250, 100, 20, 12),
+        ],
+    ),
+]
+
+RAW_ROWS = {
+    "reviews": REVIEWS,
+    "improvement_opportunities": IOS,
+    "review_summary": REVIEW_SUMMARY,
+    "tasc_responses": TASC,
+    "workforce": WORKFORCE,
+    "outcomes": OUTCOMES,
+}
+
+
+def write_raw(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema and insert the hand-written rows, with lineage columns."""
+    ensure_schema(con)
+    for data_set, files in RAW_ROWS.items():
+        columns = DATA_SETS[data_set].column_names + [
+            "jurisdiction_id",
+            "source_file",
+            "source_row_number",
+            "file_sha256",
+            "loaded_at",
+        ]
+        placeholders = ", ".join("?" for _ in columns)
+        for jurisdiction_id, file_name, rows in files:
+            source_file = f"{jurisdiction_id}/{data_set}/{file_name}"
+            for row_number, row in enumerate(rows, start=2):
+                unknown = set(row) - set(columns)
+                assert not unknown, f"{data_set}: unknown columns {unknown}"
+                values = [row.get(c) for c in DATA_SETS[data_set].column_names]
+                values += [jurisdiction_id, source_file, row_number, "0" * 64, LOADED_AT]
+                con.execute(
+                    f"insert into raw.{data_set} ({', '.join(columns)}) values ({placeholders})",
+                    values,
+                )
+
+
+def run_dbt(args: list[str], warehouse: Path, work_dir: Path):
+    """Run dbt in-process against ``warehouse``; returns the dbtRunnerResult."""
+    from dbt.cli.main import dbtRunner
+
+    previous = os.environ.get("NPCS_WAREHOUSE")
+    os.environ["NPCS_WAREHOUSE"] = str(warehouse)
+    try:
+        return dbtRunner().invoke(
+            [
+                *args,
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(work_dir / "target"),
+                "--log-path",
+                str(work_dir / "logs"),
+            ]
+        )
+    finally:
+        _release_duckdb()
+        if previous is None:
+            os.environ.pop("NPCS_WAREHOUSE", None)
+        else:
+            os.environ["NPCS_WAREHOUSE"] = previous
+
+
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps its DuckDB instance open in-process after a run; close it so the test
+    (or the next dbt run) can open the file again."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    env = DuckDBConnectionManager._ENV
+    if env is not None:
+        env.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The hand-written raw rows, built with ``dbt build``: the warehouse path and dbt's result."""
+    work_dir = tmp_path_factory.mktemp("dbt_project")
+    warehouse = work_dir / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        write_raw(con)
+    result = run_dbt(["build"], warehouse, work_dir)
+    yield {"path": warehouse, "result": result, "work_dir": work_dir}
+
+
+@pytest.fixture
+def warehouse(built_warehouse: dict) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the built warehouse."""
+    assert built_warehouse["result"].success, built_warehouse["result"].exception
+    con = duckdb.connect(str(built_warehouse["path"]), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
