@@ -24,7 +24,7 @@ class ReportConfig(dg.Config):
 
 def failing_gates(context: dg.AssetExecutionContext) -> list[str]:
     """Upstream checks whose latest completed evaluation failed with ERROR severity."""
-    graph = context.repository_def.asset_graph
+    graph = context.job_def.asset_layer.asset_graph
     upstream = dg.AssetSelection.assets(REPORT_KEY).upstream().resolve(graph) - {REPORT_KEY}
     check_keys = dg.AssetSelection.checks_for_assets(*upstream).resolve_checks(graph)
     failing = []
