@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import duckdb
-import pandas as pd
 
 from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS, DataSet
 from ingestion.landing import SubmissionFile
@@ -178,16 +177,12 @@ def _insert_batch(
     loaded_at: datetime,
 ) -> dict[str, int]:
     """Insert the rows of ``good`` files from ``_batch`` into the raw table; rows per file."""
-    con.register(
-        "_files",
-        pd.DataFrame(
-            {
-                "filename": [str(f.path) for f in good],
-                "jurisdiction_id": [f.jurisdiction_id for f in good],
-                "source_file": [f.relative_path for f in good],
-                "file_sha256": [shas[f] for f in good],
-            }
-        ),
+    _exec(
+        con,
+        "create or replace temp table _files as select * from (values "
+        + ", ".join("(?, ?, ?, ?)" for _ in good)
+        + ") v(filename, jurisdiction_id, source_file, file_sha256)",
+        [x for f in good for x in (str(f.path), f.jurisdiction_id, f.relative_path, shas[f])],
     )
     try:
         _exec(
@@ -207,7 +202,7 @@ def _insert_batch(
             ).fetchall()
         )
     finally:
-        con.unregister("_files")
+        _exec(con, "drop table if exists _files")
 
 
 def load_data_set(

@@ -7,10 +7,10 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-import npcs.settings  # noqa: F401  (telemetry off before anything else loads)
-
 import typer
 from rich.console import Console
+
+import npcs.settings  # noqa: F401  (telemetry off before anything else loads)
 
 app = typer.Typer(
     help="NPCS data warehouse: demo data, refreshes and reports.",
@@ -49,8 +49,12 @@ def demo_data(
 
 @app.command()
 def refresh(
-    landing: Path = typer.Option(None, "--landing", help="Landing zone root (default: env NPCS_LANDING)."),
-    warehouse: Path = typer.Option(None, "--warehouse", help="DuckDB file (default: env NPCS_WAREHOUSE)."),
+    landing: Path = typer.Option(
+        None, "--landing", help="Landing zone root (default: env NPCS_LANDING)."
+    ),
+    warehouse: Path = typer.Option(
+        None, "--warehouse", help="DuckDB file (default: env NPCS_WAREHOUSE)."
+    ),
     out: Path = typer.Option(None, "--out", help="Report folder (default: env NPCS_REPORTS)."),
     as_of: str = typer.Option(
         None, "--as-of", help="Count only what happened on or before YYYY-MM-DD (default today)."
@@ -91,7 +95,9 @@ def refresh(
     for step in outcome.failed_steps:
         console.print(f"[red]failed step[/red] {step}")
     if outcome.skipped_assets:
-        console.print(f"not rebuilt ({len(outcome.skipped_assets)}): " + ", ".join(outcome.skipped_assets))
+        console.print(
+            f"not rebuilt ({len(outcome.skipped_assets)}): " + ", ".join(outcome.skipped_assets)
+        )
     console.print(f"the previous report (if any) is unchanged: {outcome.report_path}")
     raise typer.Exit(code=1)
 

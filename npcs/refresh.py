@@ -44,7 +44,11 @@ class RefreshOutcome:
 
 
 def _set_paths(landing: Path | None, warehouse: Path | None, out: Path | None) -> Settings:
-    for var, value in (("NPCS_LANDING", landing), ("NPCS_WAREHOUSE", warehouse), ("NPCS_REPORTS", out)):
+    for var, value in (
+        ("NPCS_LANDING", landing),
+        ("NPCS_WAREHOUSE", warehouse),
+        ("NPCS_REPORTS", out),
+    ):
         if value is not None:
             os.environ[var] = str(Path(value).expanduser().resolve())
     configure_environment()
@@ -52,24 +56,28 @@ def _set_paths(landing: Path | None, warehouse: Path | None, out: Path | None) -
 
 
 def _watch(instance, run_id: str, stop: threading.Event, progress: Callable[[str], None]) -> None:
-    """Print step progress from the run's event log while the run executes."""
+    """Print step progress from the run's event log while the run executes (new events only)."""
     from dagster import DagsterEventType
 
-    seen = 0
     wanted = {
         DagsterEventType.STEP_START: "started",
         DagsterEventType.STEP_SUCCESS: "done",
         DagsterEventType.STEP_FAILURE: "FAILED",
         DagsterEventType.STEP_SKIPPED: "skipped",
     }
+    cursor = None
     while True:
-        finished = stop.wait(0.3)
-        records = instance.all_logs(run_id)
-        for entry in records[seen:]:
-            ev = entry.dagster_event
-            if ev is not None and ev.event_type in wanted and ev.step_key:
-                progress(f"{ev.step_key}: {wanted[ev.event_type]}")
-        seen = len(records)
+        finished = stop.wait(1.0)
+        try:
+            conn = instance.get_records_for_run(run_id, cursor=cursor, of_type=set(wanted))
+        except Exception:  # the run may not be registered yet
+            conn = None
+        if conn is not None:
+            cursor = conn.cursor
+            for record in conn.records:
+                ev = record.event_log_entry.dagster_event
+                if ev is not None and ev.step_key:
+                    progress(f"{ev.step_key}: {wanted[ev.event_type]}")
         if finished:
             return
 
@@ -94,14 +102,20 @@ def run_refresh(
     instance = DagsterInstance.get()
     job = defs.resolve_job_def(FULL_REFRESH_JOB)
     run_config = {
-        "ops": {"reporting__partnership_report": {"config": {"as_of": as_of.isoformat() if as_of else None}}},
+        "ops": {
+            "reporting__partnership_report": {
+                "config": {"as_of": as_of.isoformat() if as_of else None}
+            }
+        },
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},
     }
     run_id = str(uuid.uuid4())
     stop = threading.Event()
     watcher = None
     if progress:
-        watcher = threading.Thread(target=_watch, args=(instance, run_id, stop, progress), daemon=True)
+        watcher = threading.Thread(
+            target=_watch, args=(instance, run_id, stop, progress), daemon=True
+        )
         watcher.start()
     try:
         result = job.execute_in_process(
@@ -121,12 +135,16 @@ def run_refresh(
         for ev in result.get_asset_check_evaluations()
         if not ev.passed and ev.severity.value == "ERROR"
     ]
-    failed_steps = [
-        f"{e.step_key}: {e.event_specific_data.error.message.strip() if e.event_specific_data and e.event_specific_data.error else 'failed'}"
-        for e in result.get_step_failure_events()
-    ]
+    failed_steps = []
+    for e in result.get_step_failure_events():
+        error = e.event_specific_data.error if e.event_specific_data else None
+        failed_steps.append(f"{e.step_key}: {error.message.strip() if error else 'failed'}")
     materialized = sorted(
-        {e.asset_key.to_user_string() for e in result.get_asset_materialization_events() if e.asset_key}
+        {
+            e.asset_key.to_user_string()
+            for e in result.get_asset_materialization_events()
+            if e.asset_key
+        }
     )
     planned = sorted(k.to_user_string() for k in job.asset_layer.executable_asset_keys)
     skipped = [k for k in planned if k not in materialized]

@@ -16,7 +16,7 @@ from orchestration.defs.dbt_project import ensure_manifest  # noqa: E402
 
 ensure_manifest()
 
-from orchestration.defs.ingestion import raw_assets  # noqa: E402
+from orchestration.defs.ingestion import raw_tables  # noqa: E402
 from orchestration.defs.jobs import full_refresh_job  # noqa: E402
 from orchestration.defs.quality import soda_checks  # noqa: E402
 from orchestration.defs.reporting import partnership_report  # noqa: E402
@@ -28,7 +28,7 @@ from orchestration.defs.resources import (  # noqa: E402
 from orchestration.defs.transformation import dbt_models, dbt_resource, reference_seeds  # noqa: E402
 
 defs = dg.Definitions(
-    assets=[*raw_assets, reference_seeds, dbt_models, partnership_report],
+    assets=[raw_tables, reference_seeds, dbt_models, partnership_report],
     asset_checks=soda_checks,
     jobs=[full_refresh_job],
     resources={

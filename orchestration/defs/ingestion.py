@@ -1,5 +1,8 @@
-"""Raw-layer assets: one per data set, loading the landing zone into ``raw.<data set>``."""
+"""Raw-layer assets: one per data set, loading the landing zone into ``raw.<data set>``.
 
+All six are computed by one subsettable step (one warehouse connection, one Dagster step), and
+each is still its own asset: the UI can materialize any one of them alone.
+"""
 
 import dagster as dg
 
@@ -15,8 +18,8 @@ def raw_asset_key(data_set: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", data_set])
 
 
-def _raw_asset(ds: DataSet) -> dg.AssetsDefinition:
-    @dg.asset(
+def _spec(ds: DataSet) -> dg.AssetSpec:
+    return dg.AssetSpec(
         key=raw_asset_key(ds.name),
         group_name=RAW_GROUP,
         kinds={"duckdb", "python"},
@@ -27,29 +30,31 @@ def _raw_asset(ds: DataSet) -> dg.AssetsDefinition:
             f"loaded_at). Key per jurisdiction: {', '.join(ds.key)}."
         ),
     )
-    def _load(
-        context: dg.AssetExecutionContext,
-        warehouse: WarehouseResource,
-        landing_zone: LandingZoneResource,
-    ) -> dg.MaterializeResult:
-        files = discover(landing_zone.root, data_set=ds.name)
-        with warehouse.connect() as con:
-            result = load_data_set(con, ds.name, files, progress=context.log.debug)
-        for o in result.rejected:
-            context.log.warning(f"rejected {o.reason}")
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": result.rows_loaded,
-                "files_accepted": len(files) - len(result.rejected),
-                "files_rejected": len(result.rejected),
-                "jurisdictions": len(result.jurisdictions),
-                "rejections": dg.MetadataValue.md(
-                    "\n".join(f"- {o.reason}" for o in result.rejected) or "none"
-                ),
-            }
-        )
-
-    return _load
 
 
-raw_assets = [_raw_asset(ds) for ds in DATA_SETS.values()]
+@dg.multi_asset(specs=[_spec(ds) for ds in DATA_SETS.values()], can_subset=True, name="raw_tables")
+def raw_tables(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    landing_zone: LandingZoneResource,
+):
+    """Load each selected data set's current landing-zone files into its raw table."""
+    selected = [ds for ds in DATA_SETS if raw_asset_key(ds) in context.selected_asset_keys]
+    with warehouse.connect() as con:
+        for name in selected:
+            files = discover(landing_zone.root, data_set=name)
+            result = load_data_set(con, name, files, progress=context.log.debug)
+            for o in result.rejected:
+                context.log.warning(f"rejected {o.reason}")
+            yield dg.MaterializeResult(
+                asset_key=raw_asset_key(name),
+                metadata={
+                    "dagster/row_count": result.rows_loaded,
+                    "files_accepted": len(files) - len(result.rejected),
+                    "files_rejected": len(result.rejected),
+                    "jurisdictions": len(result.jurisdictions),
+                    "rejections": dg.MetadataValue.md(
+                        "\n".join(f"- {o.reason}" for o in result.rejected) or "none"
+                    ),
+                },
+            )

@@ -6,7 +6,6 @@ blocking-severity check upstream of it and refuses to build while any of them is
 last good report stays in place.
 """
 
-
 from datetime import date
 
 import dagster as dg
@@ -19,7 +18,9 @@ REPORT_KEY = dg.AssetKey(["reporting", "partnership_report"])
 
 
 class ReportConfig(dg.Config):
-    as_of: str | None = None  # YYYY-MM-DD; counts only what happened on or before it (default today)
+    as_of: str | None = (
+        None  # YYYY-MM-DD; counts only what happened on or before it (default today)
+    )
 
 
 def failing_gates(context: dg.AssetExecutionContext) -> list[str]:

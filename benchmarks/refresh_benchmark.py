@@ -1,0 +1,89 @@
+"""Time `npcs refresh` end to end (a fresh process each time, as an engineer runs it).
+
+    uv run python benchmarks/refresh_benchmark.py                 # demo size, median of 3
+    uv run python benchmarks/refresh_benchmark.py --scales 1 10   # and 10x generated data
+
+Prints one line per scale: rows generated, each run's seconds, the median, and peak RSS.
+Each run starts from an empty warehouse (a full refresh). Not a test: it prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _run(cmd: list[str], env: dict) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        cmd, check=True, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[1])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--as-of", default="2024-10-01")
+    args = parser.parse_args()
+
+    npcs = [sys.executable, "-m", "npcs.cli"]
+    print(
+        f"{'scale':>5} {'landing MB':>10} {'runs (s)':>24} {'median (s)':>10} {'peak RSS MB':>11}"
+    )
+    for scale in args.scales:
+        with tempfile.TemporaryDirectory(prefix=f"npcs-bench-{scale}x-") as tmp:
+            tmp = Path(tmp)
+            landing = tmp / "landing"
+            home = tmp / "dagster_home"
+            home.mkdir()
+            shutil.copy(REPO / "dagster_home" / "dagster.yaml", home)
+            env = {**os.environ, "DAGSTER_HOME": str(home)}
+            subprocess.run(
+                [*npcs, "demo-data", "--out", str(landing), "--scale", str(scale)],
+                check=True,
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            size_mb = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 1e6
+            times = []
+            for i in range(args.repeat):
+                run_dir = tmp / f"run{i}"
+                times.append(
+                    _run(
+                        [
+                            *npcs,
+                            "refresh",
+                            "--landing",
+                            str(landing),
+                            "--warehouse",
+                            str(run_dir / "warehouse.duckdb"),
+                            "--out",
+                            str(run_dir / "reports"),
+                            "--as-of",
+                            args.as_of,
+                        ],
+                        env,
+                    )
+                )
+            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            runs = ", ".join(f"{t:.1f}" for t in times)
+            print(
+                f"{scale:>5} {size_mb:>10.1f} {runs:>24} {statistics.median(times):>10.1f} {peak_mb:>11.0f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

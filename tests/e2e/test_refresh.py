@@ -1,0 +1,215 @@
+"""End to end: files -> raw -> dbt marts -> Soda gates -> report, through `npcs refresh`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import DEMO_AS_OF, copy_landing
+
+HEADLINE_NUMERIC_KEYS = (
+    "reviews_completed",
+    "improvement_opportunities",
+    "pct_reviews_with_teamwork_coordination",
+    "pct_reviews_with_economic_support",
+    "survey_responses",
+    "survey_jurisdictions",
+    "member_jurisdictions",
+    "jurisdictions_joined_in_prior_year",
+)
+
+
+def _headline(reports: Path) -> dict:
+    return json.loads((reports / "headline.json").read_text())
+
+
+def test_demo_refresh_passes_every_gate(demo_refresh):
+    assert demo_refresh.success, (demo_refresh.failed_checks, demo_refresh.failed_steps)
+    assert demo_refresh.failed_checks == []
+    assert "reporting/partnership_report" in demo_refresh.materialized
+
+
+def test_headline_as_of_2024_10_01_matches_the_published_findings(demo_refresh):
+    h = _headline(demo_refresh.settings.reports)
+    assert h["as_of"] == DEMO_AS_OF.isoformat()
+    for key in HEADLINE_NUMERIC_KEYS:
+        assert isinstance(h[key], int | float), key
+    assert h["reviews_completed"] == 711
+    assert h["improvement_opportunities"] == 1841
+    assert h["pct_reviews_with_teamwork_coordination"] > 50
+    assert h["pct_reviews_with_economic_support"] > 20
+    assert h["survey_responses"] > 24000
+    assert h["survey_jurisdictions"] == 10
+    assert h["member_jurisdictions"] == 38
+    assert h["jurisdictions_joined_in_prior_year"] == 3
+    assert h["synthetic"] is True
+
+
+def test_report_html_shows_the_headline_and_a_chart(demo_refresh):
+    html = (demo_refresh.settings.reports / "report.html").read_text()
+    h = _headline(demo_refresh.settings.reports)
+    assert "711" in html and "1,841" in html
+    assert f"{h['pct_reviews_with_teamwork_coordination']}%" in html
+    assert "<svg" in html
+    assert "SYNTHETIC" in html
+
+
+def test_report_figures_agree_with_the_marts(demo_refresh):
+    """The teamwork partner and economic-support findings hold in the computed tables."""
+    from reporting.figures import economic_support_by_cause, teamwork_partners
+
+    con = duckdb.connect(str(demo_refresh.settings.warehouse), read_only=True)
+    try:
+        partners = teamwork_partners(con, DEMO_AS_OF)
+        by_cause = economic_support_by_cause(con, DEMO_AS_OF)
+    finally:
+        con.close()
+    assert partners[0]["partner_agency"] == "law_enforcement"
+    assert by_cause[0]["cause_of_incident"] == "suid_sleep"
+
+
+def test_without_as_of_the_totals_are_larger(demo_refresh, tmp_path):
+    from reporting.figures import headline
+
+    con = duckdb.connect(str(demo_refresh.settings.warehouse), read_only=True)
+    try:
+        later = headline(con, DEMO_AS_OF.replace(year=2026))
+    finally:
+        con.close()
+    assert later["reviews_completed"] > 711
+    assert later["improvement_opportunities"] > 1841
+    assert later["survey_responses"] > _headline(demo_refresh.settings.reports)["survey_responses"]
+
+
+def _drop_reviews(landing: Path, jurisdiction: str) -> int:
+    """Delete one jurisdiction's record-level reviews (and their IOs) completed by the as-of date."""
+    removed = 0
+    ids: set[str] = set()
+    for f in sorted((landing / jurisdiction / "reviews").glob("*.csv")):
+        rows = list(csv.DictReader(f.open()))
+        keep = [r for r in rows if r["review_completed_date"] > DEMO_AS_OF.isoformat()]
+        ids |= {r["review_id"] for r in rows if r not in keep}
+        removed += len(rows) - len(keep)
+        with f.open("w", newline="") as out:
+            w = csv.DictWriter(out, fieldnames=list(rows[0].keys()))
+            w.writeheader()
+            w.writerows(keep)
+    for f in sorted((landing / jurisdiction / "improvement_opportunities").glob("*.csv")):
+        rows = list(csv.DictReader(f.open()))
+        keep = [r for r in rows if r["review_id"] not in ids]
+        with f.open("w", newline="") as out:
+            w = csv.DictWriter(out, fieldnames=list(rows[0].keys()))
+            w.writeheader()
+            w.writerows(keep)
+    return removed
+
+
+def test_changing_the_landing_data_changes_the_figures(demo_landing, tmp_path):
+    from npcs.refresh import run_refresh
+
+    landing = copy_landing(demo_landing, tmp_path / "landing")
+    removed = _drop_reviews(landing, "CT")
+    assert removed > 0
+    outcome = run_refresh(
+        landing=landing, warehouse=tmp_path / "w.duckdb", out=tmp_path / "reports", as_of=DEMO_AS_OF
+    )
+    assert outcome.success, (outcome.failed_checks, outcome.failed_steps)
+    h = _headline(tmp_path / "reports")
+    assert h["reviews_completed"] == 711 - removed
+    assert h["improvement_opportunities"] < 1841
+
+
+def _first_csv(landing: Path, jurisdiction: str, data_set: str) -> Path:
+    return sorted((landing / jurisdiction / data_set).glob("*.csv"))[0]
+
+
+def _duplicate_first_review(landing: Path) -> None:
+    f = _first_csv(landing, "CT", "reviews")
+    lines = f.read_text().splitlines()
+    f.write_text("\n".join(lines + [lines[1]]) + "\n")
+
+
+def _out_of_list_incident_type(landing: Path) -> None:
+    f = _first_csv(landing, "ME", "reviews")
+    rows = list(csv.DictReader(f.open()))
+    rows[0]["incident_type"] = "alien_abduction"
+    with f.open("w", newline="") as out:
+        w = csv.DictWriter(out, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+
+
+@pytest.mark.parametrize(
+    "inject", [_duplicate_first_review, _out_of_list_incident_type], ids=["duplicate", "code"]
+)
+def test_a_raw_defect_fails_the_gate_and_keeps_the_last_good_report(
+    demo_refresh, demo_landing, tmp_path, inject
+):
+    from npcs.refresh import run_refresh
+
+    # Start from the last good state: the demo warehouse and its report.
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(demo_refresh.settings.warehouse, warehouse)
+    reports = shutil.copytree(demo_refresh.settings.reports, tmp_path / "reports")
+    before = {p.name: p.read_bytes() for p in reports.iterdir()}
+
+    landing = copy_landing(demo_landing, tmp_path / "landing")
+    inject(landing)
+    outcome = run_refresh(landing=landing, warehouse=warehouse, out=reports, as_of=DEMO_AS_OF)
+
+    assert not outcome.success
+    assert "raw/reviews:soda_contract" in [c.check for c in outcome.failed_checks]
+    assert "reporting/partnership_report" not in outcome.materialized
+    assert "reporting/partnership_report" in outcome.skipped_assets
+    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
+
+    # A later run of the report asset alone is refused while the gate is failing.
+    from dagster import AssetKey, DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(
+        instance=DagsterInstance.get(),
+        asset_selection=[AssetKey(["reporting", "partnership_report"])],
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
+
+
+def test_npcs_refresh_cli_exits_non_zero_and_names_the_failed_check(
+    demo_refresh, demo_landing, tmp_path
+):
+    landing = copy_landing(demo_landing, tmp_path / "landing")
+    _duplicate_first_review(landing)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "npcs.cli",
+            "refresh",
+            "--landing",
+            str(landing),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+            "--out",
+            str(tmp_path / "reports"),
+            "--as-of",
+            DEMO_AS_OF.isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode != 0
+    assert "raw/reviews:soda_contract" in proc.stderr
+    assert "duplicate" in proc.stderr.lower()
+    assert not (tmp_path / "reports" / "headline.json").exists()
