@@ -18,7 +18,7 @@ import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ingestion.reference import code_labels
-from reporting import charts
+from reporting import charts, suppression
 from reporting.figures import Figures, compute
 
 SYNTHETIC_NOTE = (
@@ -32,6 +32,8 @@ def render_html(figures: Figures, synthetic: bool) -> str:
         loader=PackageLoader("reporting", "templates"), autoescape=select_autoescape(["html"])
     )
     theme_labels = code_labels("io_theme")
+    env.filters["count"] = suppression.count_cell
+    env.globals["pct"] = suppression.pct_cell
     return env.get_template("report.html.j2").render(
         f=figures,
         h=figures.headline,

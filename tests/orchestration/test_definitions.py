@@ -80,12 +80,6 @@ def test_gates_are_blocking_on_raw_tables_and_report_marts():
     ):
         assert f"raw/{ds}" in soda
     for schema, table in REPORT_MARTS:
-        if (schema, table) in {
-            ("reviews", "fct_reviews"),
-            ("reviews", "fct_improvement_opportunities"),
-            ("equity", "agg_outcome_rates_by_group"),
-        }:
-            continue
         assert f"{schema}/{table}" in soda
     for key in graph.asset_check_keys:
         if key.name == "soda_contract":

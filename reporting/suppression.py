@@ -1,0 +1,31 @@
+"""Small-cell rule for what the report publishes: no count from 1 to the threshold.
+
+A count from 1 to the threshold (default 10, the partnership's rule) is shown as "1–10" and any
+percentage built on such a count is hidden. Zero is published. Complementary suppression (so a
+hidden cell cannot be recovered by subtraction) is the publishing layer's job and is not done
+here yet; the report's tables avoid totals beside suppressed parts.
+"""
+
+from __future__ import annotations
+
+DEFAULT_THRESHOLD = 10
+SUPPRESSED = "1–{threshold}"
+
+
+def is_small(count: int | None, threshold: int = DEFAULT_THRESHOLD) -> bool:
+    return count is not None and 0 < int(count) <= threshold
+
+
+def count_cell(count: int | None, threshold: int = DEFAULT_THRESHOLD) -> str:
+    if count is None:
+        return "–"
+    if is_small(count, threshold):
+        return SUPPRESSED.format(threshold=threshold)
+    return f"{int(count):,}"
+
+
+def pct_cell(pct: float | None, *counts: int | None, threshold: int = DEFAULT_THRESHOLD) -> str:
+    """A percentage, hidden when any count it is built on is small."""
+    if pct is None or any(is_small(c, threshold) for c in counts):
+        return "suppressed"
+    return f"{pct}%"
