@@ -81,7 +81,8 @@ def main() -> None:
             peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             runs = ", ".join(f"{t:.1f}" for t in times)
             print(
-                f"{scale:>5} {size_mb:>10.1f} {runs:>24} {statistics.median(times):>10.1f} {peak_mb:>11.0f}"
+                f"{scale:>5} {size_mb:>10.1f} {runs:>24} "
+                f"{statistics.median(times):>10.1f} {peak_mb:>11.0f}"
             )
 
 

@@ -89,7 +89,7 @@ def test_without_as_of_the_totals_are_larger(demo_refresh, tmp_path):
 
 
 def _drop_reviews(landing: Path, jurisdiction: str) -> int:
-    """Delete one jurisdiction's record-level reviews (and their IOs) completed by the as-of date."""
+    """Delete a jurisdiction's record-level reviews (and their IOs) completed by the as-of date."""
     removed = 0
     ids: set[str] = set()
     for f in sorted((landing / jurisdiction / "reviews").glob("*.csv")):

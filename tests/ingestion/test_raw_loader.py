@@ -59,8 +59,8 @@ def test_good_files_load_with_lineage_and_a_bad_file_is_rejected_with_row_and_co
     )
     assert "required columns missing" in by_file["WY/workforce/c.csv"].reason
     rows = con.execute(
-        "select jurisdiction_id, source_file, source_row_number, headcount_end, length(file_sha256) "
-        "from raw.workforce order by source_row_number"
+        "select jurisdiction_id, source_file, source_row_number, headcount_end, "
+        "length(file_sha256) from raw.workforce order by source_row_number"
     ).fetchall()
     assert rows == [
         ("CT", "CT/workforce/a.csv", 2, 11, 64),
