@@ -25,7 +25,11 @@ class ReportConfig(dg.Config):
 
 def failing_gates(context: dg.AssetExecutionContext) -> list[str]:
     """Upstream checks whose latest completed evaluation failed with ERROR severity."""
-    graph = context.job_def.asset_layer.asset_graph
+    # The whole code location's graph: a run of the report alone is a subset job whose own
+    # graph does not reach upstream.
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
     upstream = dg.AssetSelection.assets(REPORT_KEY).upstream().resolve(graph) - {REPORT_KEY}
     check_keys = dg.AssetSelection.checks_for_assets(*upstream).resolve_checks(graph)
     failing = []

@@ -20,6 +20,7 @@ from dagster_dbt import (
 from packaging import version
 
 from orchestration.defs.dbt_project import dbt_project
+from orchestration.defs.resources import WarehouseResource
 
 
 class NpcsDbtTranslator(DagsterDbtTranslator):
@@ -42,11 +43,13 @@ translator = NpcsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
     dagster_dbt_translator=translator,
     project=dbt_project,
 )
-def reference_seeds(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def reference_seeds(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     """Code lists and the jurisdiction registry, loaded from ``dbt_project/seeds`` into
     ``reference``."""
     # cautious: only the seeds' own tests, not mart tests that reference a code list
-    yield from dbt.cli(["build", "--indirect-selection", "cautious"], context=context).stream()
+    yield from _build(context, dbt, warehouse, ["build", "--indirect-selection", "cautious"])
 
 
 @dbt_assets(
@@ -56,11 +59,51 @@ def reference_seeds(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     dagster_dbt_translator=translator,
     project=dbt_project,
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     """Staging views, intermediate models and the conformed marts, built and tested by
-    ``dbt build``; every dbt test is an asset check."""
+    ``dbt build``; every dbt test is an asset check. Each built table and view gets its row count
+    as metadata once dbt has released the warehouse."""
     # Unit tests run in the test suite (tests/dbt_project), not in every production refresh.
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    yield from _build(context, dbt, warehouse, ["build", "--exclude-resource-type", "unit_test"])
+
+
+def _build(context, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str]):
+    """Run dbt, then yield its events with row counts added (and re-raise if dbt failed)."""
+    events, error = [], None
+    try:
+        for event in dbt.cli(args, context=context).stream():
+            events.append(event)
+    except Exception as e:  # dbt failed: still record what it built, then fail the step
+        error = e
+    yield from with_row_counts(context, events, warehouse)
+    if error is not None:
+        raise error
+
+
+def with_row_counts(context, events: list, warehouse: WarehouseResource):
+    """Add ``dagster/row_count`` to each model output (asset key = [schema, table])."""
+    outputs = [e for e in events if isinstance(e, dg.Output)]
+    if not outputs:
+        yield from events
+        return
+    counts: dict[str, int] = {}
+    with warehouse.connect(read_only=True) as con:
+        for e in outputs:
+            key = context.asset_key_for_output(e.output_name)
+            schema, table = key.path
+            try:
+                (counts[e.output_name],) = con.execute(
+                    f'select count(*) from "{schema}"."{table}"'
+                ).fetchone()
+            except Exception:  # a model dbt skipped or failed has no table to count
+                continue
+    for e in events:
+        if isinstance(e, dg.Output) and e.output_name in counts:
+            yield e.with_metadata({**e.metadata, "dagster/row_count": counts[e.output_name]})
+        else:
+            yield e
 
 
 class NpcsDbtCliResource(DbtCliResource):
