@@ -25,10 +25,10 @@ from orchestration.defs.resources import (  # noqa: E402
     ReportsResource,
     WarehouseResource,
 )
-from orchestration.defs.transformation import dbt_models, dbt_resource, reference_seeds  # noqa: E402
+from orchestration.defs.transformation import dbt_build, dbt_resource  # noqa: E402
 
 defs = dg.Definitions(
-    assets=[raw_tables, reference_seeds, dbt_models, partnership_report],
+    assets=[raw_tables, dbt_build, partnership_report],
     asset_checks=soda_checks,
     jobs=[full_refresh_job],
     resources={

@@ -11,9 +11,13 @@ The gate rule (``GateResult.passed``) is True only when all of these hold:
 * at least one check ran, and every check was evaluated (a NOT_EVALUATED check leaves Soda's
   status UNKNOWN, which ``is_ok`` accepts).
 
-Anything else — soda_core not importable, contract missing or unparsable, table or reference table
+Anything else — soda_core not importable, contract missing or unparsable, table or seed file
 missing, the database locked — gives ``passed=False`` with the reason in ``errors``. :func:`verify`
 never raises, except ``KeyboardInterrupt``.
+
+Every verification gets the contract variable ``SEEDS_DIR``: the dbt seeds folder
+(``dbt_project/seeds``, found from this file's place in the repository), whose code lists and
+jurisdiction registry the raw contracts read with DuckDB's ``read_csv``.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ import sys
 _TELEMETRY_WAS = os.environ.get("SODA_CORE_TELEMETRY_ENABLED")
 os.environ["SODA_CORE_TELEMETRY_ENABLED"] = "false"
 
+import re  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
+from collections.abc import Mapping  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from datetime import date, datetime  # noqa: E402
 from decimal import Decimal  # noqa: E402
@@ -38,6 +44,10 @@ import duckdb  # noqa: E402
 
 QUALITY_CHECKS_DIR = Path(__file__).resolve().parent
 CONTRACTS_DIR = QUALITY_CHECKS_DIR / "contracts"
+# The seeds: code lists (code_lists/<list>.csv, column `code`) and the registry (jurisdictions.csv),
+# the one place they are defined. The raw contracts read them as ${var.SEEDS_DIR}/<file>; dbt seeds
+# them into schema `reference`, where the mart contracts look them up.
+SEEDS_DIR = QUALITY_CHECKS_DIR.parent / "dbt_project" / "seeds"
 DATA_SOURCE_NAME = "npcs"
 SAMPLE_SIZE = 5
 _LINEAGE_LOCATORS = ("source_file", "source_row_number")
@@ -114,8 +124,25 @@ def all_contracts() -> list[Path]:
     return sorted(CONTRACTS_DIR.glob("*/*.yml"))
 
 
-def verify(con: duckdb.DuckDBPyConnection, contract_path: Path) -> GateResult:
-    """Verify one contract on ``con`` (data source ``npcs``). Raises only KeyboardInterrupt."""
+def contract_variables() -> dict[str, str]:
+    """The variables every verification gets (a contract that does not declare one ignores it).
+
+    ``SEEDS_DIR``: the seeds folder, absolute. The contracts use it inside a SQL string literal
+    (``read_csv('${var.SEEDS_DIR}/...')``), so a quote in the path is doubled.
+    """
+    return {"SEEDS_DIR": SEEDS_DIR.resolve().as_posix().replace("'", "''")}
+
+
+def verify(
+    con: duckdb.DuckDBPyConnection,
+    contract_path: Path,
+    variables: Mapping[str, str | int | float] | None = None,
+) -> GateResult:
+    """Verify one contract on ``con`` (data source ``npcs``). Raises only KeyboardInterrupt.
+
+    ``variables`` override or add to :func:`contract_variables` (strings or numbers only); they
+    are used as given, so a ``SEEDS_DIR`` passed here must double any quote in the path itself.
+    """
     started = time.perf_counter()
     contract_path = Path(contract_path)
     result = GateResult(
@@ -124,7 +151,7 @@ def verify(con: duckdb.DuckDBPyConnection, contract_path: Path) -> GateResult:
         passed=False,
     )
     try:
-        _verify_into(con, contract_path, result)
+        _verify_into(con, contract_path, result, {**contract_variables(), **(variables or {})})
     except KeyboardInterrupt:
         raise
     except BaseException as e:  # noqa: BLE001 - fail closed on anything, SystemExit included
@@ -136,7 +163,12 @@ def verify(con: duckdb.DuckDBPyConnection, contract_path: Path) -> GateResult:
     return result
 
 
-def _verify_into(con: duckdb.DuckDBPyConnection, contract_path: Path, result: GateResult) -> None:
+def _verify_into(
+    con: duckdb.DuckDBPyConnection,
+    contract_path: Path,
+    result: GateResult,
+    variables: dict[str, str | int | float],
+) -> None:
     if not contract_path.is_file():
         raise FileNotFoundError(f"contract file {contract_path} does not exist")
     contract = _load_yaml(contract_path.read_text(encoding="utf-8"), contract_path)
@@ -162,7 +194,9 @@ def _verify_into(con: duckdb.DuckDBPyConnection, contract_path: Path, result: Ga
 
     data_source = DuckDBDataSourceImpl.from_existing_cursor(con, name=DATA_SOURCE_NAME)
     session = verify_contract_locally(
-        data_sources=[data_source], contract_file_path=str(contract_path.resolve())
+        data_sources=[data_source],
+        contract_file_path=str(contract_path.resolve()),
+        variables=variables,
     )
 
     errors = [e for e in session.get_errors() if e]
@@ -195,7 +229,7 @@ def _verify_into(con: duckdb.DuckDBPyConnection, contract_path: Path, result: Ga
     )
 
     if not result.passed:
-        _add_samples(con, contract, result)
+        _add_samples(con, contract, result, _variable_values(contract, variables))
 
 
 def _outcome(cr: Any) -> CheckOutcome:
@@ -235,7 +269,9 @@ def _outcome(cr: Any) -> CheckOutcome:
 # failing keys. Samples never change the outcome; a sample that cannot be built is left out.
 
 
-def _add_samples(con: duckdb.DuckDBPyConnection, contract: dict, result: GateResult) -> None:
+def _add_samples(
+    con: duckdb.DuckDBPyConnection, contract: dict, result: GateResult, variables: dict[str, Any]
+) -> None:
     table = _quoted_table(result.dataset)
     if table is None:
         return
@@ -249,6 +285,7 @@ def _add_samples(con: duckdb.DuckDBPyConnection, contract: dict, result: GateRes
             sql = _sample_sql(outcome, spec, table, locators)
             if sql is None:
                 continue
+            sql = _substitute_variables(sql, variables)
             rel = con.execute(sql)
             names = [d[0] for d in rel.description]
             outcome.sample = [
@@ -306,8 +343,10 @@ def _sample_sql(outcome: CheckOutcome, spec: dict, table: str, locators: list[st
             query = spec["query"].strip().rstrip(";")
             return f"select * from ({query}) as failed limit {SAMPLE_SIZE}"
         if spec.get("expression"):
-            cols = ", ".join(_q(c) for c in locators) or "*"
-            return f"select {cols} from {table} where {spec['expression']} limit {SAMPLE_SIZE}"
+            # the locators, and for a column's check the column itself: the offending value
+            cols = ", ".join(dict.fromkeys(_q(c) for c in [*locators, *([col] if col else [])]))
+            where = spec["expression"]
+            return f"select {cols or '*'} from {table} where ({where}) limit {SAMPLE_SIZE}"
         return None
     if outcome.type == "duplicate":
         keys = spec.get("columns") or ([col] if col else [])
@@ -351,6 +390,27 @@ def _sample_sql(outcome: CheckOutcome, spec: dict, table: str, locators: list[st
             f"and ({' or '.join(conditions)}) limit {SAMPLE_SIZE}"
         )
     return None
+
+
+# Soda's reference syntax for a contract variable: ${var.NAME}
+_VARIABLE = re.compile(r"\$\{ *var\.([a-zA-Z_][a-zA-Z_0-9]*) *\}")
+
+
+def _variable_values(contract: dict, provided: Mapping[str, Any]) -> dict[str, Any]:
+    """The values Soda gives the contract's variables: the provided value, else the default."""
+    declared = contract.get("variables")
+    values: dict[str, Any] = {}
+    for name, spec in (declared if isinstance(declared, dict) else {}).items():
+        if name in provided:
+            values[name] = provided[name]
+        elif isinstance(spec, dict) and spec.get("default") is not None:
+            values[name] = spec["default"]
+    return values
+
+
+def _substitute_variables(sql: str, values: Mapping[str, Any]) -> str:
+    """``sql`` with ``${var.NAME}`` replaced as Soda does (an unknown name is left as it is)."""
+    return _VARIABLE.sub(lambda m: str(values.get(m.group(1), m.group(0))), sql)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -13,16 +13,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from npcs.settings import CONTRACTS_DIR, DBT_PROJECT_DIR
+from npcs.settings import CONTRACTS_DIR
 from orchestration.defs.resources import WarehouseResource
 
 CHECK_NAME = "soda_contract"
-
-
-def reference_asset_keys() -> list[dg.AssetKey]:
-    """The code lists and registry the raw contracts validate against (dbt seeds)."""
-    seeds = sorted(DBT_PROJECT_DIR.glob("seeds/**/*.csv"))
-    return [dg.AssetKey(["reference", p.stem]) for p in seeds]
 
 
 def contract_files() -> list[Path]:
@@ -39,7 +33,6 @@ def _spec(contract: Path) -> dg.AssetCheckSpec:
         name=CHECK_NAME,
         asset=dg.AssetKey([schema, table]),
         blocking=True,
-        additional_deps=reference_asset_keys() if schema == "raw" else [],
         description=(
             f"Soda contract `{contract.relative_to(CONTRACTS_DIR.parent)}` on `{schema}.{table}`: "
             "schema, missing values, code validity, ranges, duplicate keys and references. "

@@ -2,12 +2,14 @@
 
 Asset keys are ``[schema, name]`` — the warehouse address — so ``raw/reviews`` (ingestion),
 ``staging/stg_raw__reviews`` and ``reviews/fct_reviews`` read the same in the UI and in SQL.
-Seeds run in their own step so the raw-layer Soda checks can validate codes against them before
-any model runs.
+Seeds and models are built by one ``dbt build`` (one dbt process per refresh). The raw-layer Soda
+gates read the seed files themselves, so they need nothing from dbt and run before it.
 """
 
+import shutil
 from collections.abc import Mapping
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -38,33 +40,16 @@ translator = NpcsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
-    select="resource_type:seed",
-    name="dbt_reference_seeds",
+    select="resource_type:seed resource_type:model",
+    name="dbt_build",
     dagster_dbt_translator=translator,
     project=dbt_project,
 )
-def reference_seeds(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-):
-    """Code lists and the jurisdiction registry, loaded from ``dbt_project/seeds`` into
-    ``reference``."""
-    # cautious: only the seeds' own tests, not mart tests that reference a code list
-    yield from _build(context, dbt, warehouse, ["build", "--indirect-selection", "cautious"])
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    select="resource_type:model",
-    name="dbt_models",
-    dagster_dbt_translator=translator,
-    project=dbt_project,
-)
-def dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
-):
-    """Staging views, intermediate models and the conformed marts, built and tested by
-    ``dbt build``; every dbt test is an asset check. Each built table and view gets its row count
-    as metadata once dbt has released the warehouse."""
+def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """Seeds (code lists and registry into ``reference``), staging views, intermediate models and
+    the conformed marts, built and tested by one ``dbt build``; every dbt test is an asset check.
+    Each built table and view gets its row count as metadata once dbt has released the
+    warehouse."""
     # Unit tests run in the test suite (tests/dbt_project), not in every production refresh.
     yield from _build(context, dbt, warehouse, ["build", "--exclude-resource-type", "unit_test"])
 
@@ -72,14 +57,33 @@ def dbt_models(
 def _build(context, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str]):
     """Run dbt, then yield its events with row counts added (and re-raise if dbt failed)."""
     events, error = [], None
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
     try:
-        for event in dbt.cli(args, context=context).stream():
+        for event in invocation.stream():
             events.append(event)
-    except Exception as e:  # dbt failed: still record what it built, then fail the step
+    except Exception as e:  # still record what dbt built before failing the step
         error = e
+    _keep_parse_state(Path(invocation.target_path))
     yield from with_row_counts(context, events, warehouse)
+    if error is None and not invocation.is_successful():
+        error = invocation.get_error()
     if error is not None:
         raise error
+
+
+def _keep_parse_state(invocation_target: Path) -> None:
+    """Make this invocation's parse state the project's, then drop the invocation folder.
+
+    dagster-dbt gives every dbt invocation its own target folder seeded with the project's
+    ``target/partial_parse.msgpack``. dbt re-parses everything when that state was made with
+    another profile (another warehouse path), so the state of the latest invocation is copied
+    back: the next dbt step, and the next refresh, parse only what changed.
+    """
+    state = invocation_target / "partial_parse.msgpack"
+    if state.exists():
+        project_target = dbt_project.project_dir / dbt_project.target_path
+        shutil.copyfile(state, project_target / "partial_parse.msgpack")
+    shutil.rmtree(invocation_target, ignore_errors=True)
 
 
 def with_row_counts(context, events: list, warehouse: WarehouseResource):

@@ -1,12 +1,14 @@
 """The Soda gates: real DuckDB in tmp_path, real Soda, no mocks.
 
-The reference schema is built the way ``dbt seed`` builds it in production: each seed CSV loaded
-with DuckDB's ``read_csv`` into ``reference.<file stem>``.
+The raw contracts read the code lists and the jurisdiction registry straight from the seed files
+(``dbt_project/seeds``), so the raw warehouses built here have no ``reference`` schema at all. The
+mart contracts still look codes up in ``reference``: their warehouse is built by ``dbt build``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,28 +27,19 @@ from quality_checks.gate import (
     GateResult,
     all_contracts,
     contract_for,
+    contract_variables,
     verify,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDS_DIR = REPO_ROOT / "dbt_project" / "seeds"
+SEEDS_VAR = "${var.SEEDS_DIR}"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 RAW_CONTRACTS = {name: contract_for("raw", name) for name in DATA_SETS}
 MART_CONTRACTS = [p for p in all_contracts() if p.parent.name != "raw"]
 
 
 # --- building a warehouse -----------------------------------------------------------------------
-
-
-def load_reference(con: duckdb.DuckDBPyConnection) -> None:
-    """What ``dbt seed`` does: every seed CSV into ``reference.<stem>``."""
-    con.execute("create schema if not exists reference")
-    for path in sorted(SEEDS_DIR.rglob("*.csv")):
-        con.execute(
-            f"create or replace table reference.{path.stem} as "
-            "select * from read_csv(?, header = true)",
-            [str(path)],
-        )
 
 
 def insert(con, data_set: str, jurisdiction: str, rows: list[dict], source_file: str | None = None):
@@ -240,10 +233,23 @@ def load_clean(con: duckdb.DuckDBPyConnection) -> None:
 def con(tmp_path):
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     ensure_schema(con)
-    load_reference(con)
     load_clean(con)
+    assert not _has_reference_schema(con)
     yield con
     con.close()
+
+
+def _has_reference_schema(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.schemata where schema_name = 'reference'"
+        ).fetchone()[0]
+    )
+
+
+def seeds_copy(tmp_path: Path) -> Path:
+    """A copy of the seeds folder, to change a code list without touching the real one."""
+    return Path(shutil.copytree(SEEDS_DIR, tmp_path / "seeds"))
 
 
 def failed(result: GateResult) -> dict[str, object]:
@@ -287,8 +293,19 @@ def test_contract_is_valid_soda(path):
     """Soda's own parser and JSON schema accept the file (no data source needed)."""
     from soda_core.contracts import test_contract
 
-    result = test_contract(contract_file_path=str(path))
+    result = test_contract(contract_file_path=str(path), variables=contract_variables())
     assert result.is_ok and not result.get_errors(), result.get_errors_str()
+
+
+@pytest.mark.parametrize("name", list(DATA_SETS))
+def test_raw_contract_requires_seeds_dir(name):
+    """SEEDS_DIR has no default: a run that does not set it (soda CLI without --set) errors."""
+    from soda_core.contracts import test_contract
+
+    contract = yaml.safe_load(RAW_CONTRACTS[name].read_text())
+    assert contract["variables"] == {"SEEDS_DIR": None}
+    result = test_contract(contract_file_path=str(RAW_CONTRACTS[name]))
+    assert "Required variable 'SEEDS_DIR' did not get a value" in result.get_errors_str()
 
 
 def _column_checks(contract: dict) -> dict[str, list[tuple[str, dict]]]:
@@ -314,13 +331,22 @@ def test_raw_contract_follows_core_data_set(name):
     for col in ds.columns:
         kinds = [k for k, _ in checks[col.name]]
         assert ("missing" in kinds) == col.required, col.name
-        refs = [
-            b["valid_reference_data"] for _, b in checks[col.name] if "valid_reference_data" in b
+        assert all("valid_reference_data" not in b for _, b in checks[col.name]), col.name
+        # every code column is checked against its seed file, by one failed_rows check
+        seed_reads = [
+            b.get("expression") or b.get("query")
+            for k, b in checks[col.name]
+            if k == "failed_rows" and "read_csv(" in (b.get("expression") or b.get("query") or "")
         ]
-        if col.code_list and col.type == "code":
-            assert refs == [{"dataset": f"npcs/reference/{col.code_list}", "column": "code"}]
+        if col.code_list:
+            assert len(seed_reads) == 1, col.name
+            assert f"'{SEEDS_VAR}/code_lists/{col.code_list}.csv'" in seed_reads[0], col.name
+            assert "c.code is not null" in seed_reads[0], col.name  # a blank code disables nothing
+            # one code per value: an expression on the column; several: a query splitting them
+            form = "expression" if col.type == "code" else "query"
+            assert [k for k, b in checks[col.name] if k == "failed_rows" and form in b], col.name
         else:
-            assert refs == []
+            assert seed_reads == [], col.name
         ranges = [
             (b.get("valid_min"), b.get("valid_max"))
             for k, b in checks[col.name]
@@ -329,9 +355,10 @@ def test_raw_contract_follows_core_data_set(name):
         assert ranges == ([(col.min, col.max)] if (col.min, col.max) != (None, None) else [])
         assert all("valid_values" not in b for _, b in checks[col.name]), "code values retyped"
 
-    jurisdiction_refs = [b.get("valid_reference_data") for _, b in checks["jurisdiction_id"]]
-    registry = {"dataset": "npcs/reference/jurisdictions", "column": "jurisdiction_id"}
-    assert registry in jurisdiction_refs
+    registry = [b["expression"] for k, b in checks["jurisdiction_id"] if k == "failed_rows"]
+    assert len(registry) == 1 and f"'{SEEDS_VAR}/jurisdictions.csv'" in registry[0]
+    assert registry[0].startswith("jurisdiction_id not in (select j.jurisdiction_id")
+    assert "j.jurisdiction_id is not null" in registry[0]
 
     dataset_checks = {
         k: b for item in contract["checks"] for k, b in item.items() if k != "failed_rows"
@@ -350,6 +377,21 @@ def test_every_reference_dataset_is_a_seed():
                 if ref:
                     _, schema, table = ref["dataset"].split("/")
                     assert schema == "reference" and table in seeds, (path, name, ref)
+
+
+def test_every_seed_file_a_contract_reads_exists():
+    read = re.compile(r"read_csv\('\$\{var\.SEEDS_DIR\}/([^']+)'")
+    files = [f for p in all_contracts() for f in read.findall(p.read_text())]
+    assert len(files) >= 20
+    for f in files:
+        assert (SEEDS_DIR / f).is_file(), f
+
+
+@pytest.mark.parametrize("name", list(DATA_SETS))
+def test_raw_contract_does_not_read_the_reference_schema(name):
+    """The raw gates run before dbt: nothing in them may need dbt's `reference` schema."""
+    lines = [line.split("#")[0] for line in RAW_CONTRACTS[name].read_text().splitlines()]
+    assert [line for line in lines if "reference" in line] == []  # comments aside
 
 
 def test_every_raw_contract_names_a_real_table(tmp_path):
@@ -438,12 +480,106 @@ def test_same_review_id_in_a_later_file_of_the_jurisdiction_passes(con):
 def test_out_of_list_incident_type_fails(con):
     con.execute("update raw.reviews set incident_type = 'Fatality' where review_id = 'R-3'")
     result = verify(con, RAW_CONTRACTS["reviews"])
-    check = assert_only_failure(result, "columns.incident_type.checks.invalid")
-    assert check.column == "incident_type" and check.type == "invalid"
-    assert check.diagnostics["invalid_count"] == 1
-    assert check.sample[0]["incident_type"] == "Fatality"
-    assert check.sample[0]["review_id"] == "R-3" and check.sample[0]["source_row_number"] == 4
-    assert "incident_type" in result.summary() and "invalid_count=1" in result.summary()
+    check = assert_only_failure(result, "columns.incident_type.checks.failed_rows")
+    assert check.column == "incident_type" and check.type == "failed_rows"
+    assert check.name == "code in seeds/code_lists/incident_type.csv"
+    assert check.diagnostics["failed_rows_count"] == 1
+    assert check.sample == [
+        {
+            "jurisdiction_id": "CT",
+            "source_file": "CT/reviews/submission.csv",
+            "review_id": "R-3",
+            "source_row_number": 4,
+            "incident_type": "Fatality",
+        }
+    ]
+    line = result.summary()
+    assert line.startswith("raw.reviews: column incident_type: failed_rows check"), line
+    assert "failed_rows_count=1" in line and "incident_type=Fatality" in line, line
+    assert "source_file=CT/reviews/submission.csv" in line and "source_row_number=4" in line
+
+
+def _code_columns() -> list[tuple[str, str, str]]:
+    return [
+        (name, col.name, col.code_list)
+        for name, ds in DATA_SETS.items()
+        for col in ds.columns
+        if col.type == "code" and col.code_list
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, column, code_list", _code_columns(), ids=[f"{n}.{c}" for n, c, _ in _code_columns()]
+)
+def test_out_of_list_code_fails_in_every_code_column(con, name, column, code_list):
+    """Each code column fails its own check, named after its seed file, naming the bad value."""
+    # the last row loaded: changing it breaks no other rule (outcomes keeps its 'all' row)
+    con.execute(
+        f"update raw.{name} set {column} = 'not_a_code' "
+        f"where rowid = (select max(rowid) from raw.{name})"
+    )
+    result = verify(con, RAW_CONTRACTS[name])
+    check = assert_only_failure(result, f"columns.{column}.checks.failed_rows")
+    assert check.name == f"code in seeds/code_lists/{code_list}.csv"
+    assert check.diagnostics["failed_rows_count"] == 1
+    assert [row[column] for row in check.sample] == ["not_a_code"]
+    assert {"jurisdiction_id", "source_file", "source_row_number"} <= set(check.sample[0])
+    assert f"column {column}: " in result.summary()
+    assert f"{column}=not_a_code" in result.summary()
+
+
+def test_raw_gates_need_no_reference_schema(con):
+    """With no `reference` schema in the warehouse the raw gates pass on clean data and still
+    catch a bad code and an unknown jurisdiction."""
+    assert not _has_reference_schema(con)
+    assert all(verify(con, p).passed for p in RAW_CONTRACTS.values())
+    con.execute("update raw.tasc_responses set role = 'intern', jurisdiction_id = 'XX'")
+    result = verify(con, RAW_CONTRACTS["tasc_responses"])
+    assert result.errors == [] and set(failed(result)) == {
+        "columns.role.checks.failed_rows",
+        "columns.jurisdiction_id.checks.failed_rows",
+    }, result.summary()
+    assert "role=intern" in result.summary() and "jurisdiction_id=XX" in result.summary()
+
+
+def test_code_lists_come_from_the_seed_files(con, tmp_path):
+    """A code added to the seed file is accepted at once: no `dbt seed` in between."""
+    con.execute("update raw.reviews set incident_type = 'fatality_new' where review_id = 'R-3'")
+    assert not verify(con, RAW_CONTRACTS["reviews"]).passed
+    seeds = seeds_copy(tmp_path)
+    with (seeds / "code_lists" / "incident_type.csv").open("a") as f:
+        f.write("fatality_new,New fatality,9\n")
+    assert verify(con, RAW_CONTRACTS["reviews"], {"SEEDS_DIR": str(seeds)}).passed
+
+
+def test_blank_code_in_a_seed_file_does_not_disable_the_check(con, tmp_path):
+    """`x not in (list with a NULL)` is never true: the contracts leave NULL codes out."""
+    seeds = seeds_copy(tmp_path)
+    with (seeds / "code_lists" / "incident_type.csv").open("a") as f:
+        f.write(",Blank,99\n")
+    with (seeds / "jurisdictions.csv").open("a") as f:
+        f.write(",Nowhere,state,,,2018-06-01,,10\n")
+    con.execute("update raw.reviews set incident_type = 'Fatality' where review_id = 'R-3'")
+    insert(con, "reviews", "ZZ", [review("R-1")])
+    result = verify(con, RAW_CONTRACTS["reviews"], {"SEEDS_DIR": str(seeds)})
+    assert result.errors == [] and set(failed(result)) == {
+        "columns.incident_type.checks.failed_rows",
+        "columns.jurisdiction_id.checks.failed_rows",
+    }, result.summary()
+
+
+def test_seeds_dir_with_a_quote_in_its_path_works(con, tmp_path, monkeypatch):
+    """The default SEEDS_DIR goes into a SQL string literal: a quote in the path is escaped."""
+    import quality_checks.gate as gate
+
+    seeds = Path(shutil.copytree(SEEDS_DIR, tmp_path / "it's seeds"))
+    monkeypatch.setattr(gate, "SEEDS_DIR", seeds)
+    assert contract_variables() == {"SEEDS_DIR": seeds.as_posix().replace("'", "''")}
+    assert verify(con, RAW_CONTRACTS["reviews"]).passed
+    con.execute("update raw.reviews set incident_type = 'Fatality' where review_id = 'R-3'")
+    result = verify(con, RAW_CONTRACTS["reviews"])
+    assert set(failed(result)) == {"columns.incident_type.checks.failed_rows"}, result.summary()
+    assert "incident_type=Fatality" in result.summary()  # the sample query got the same path
 
 
 def test_missing_required_value_fails(con):
@@ -484,18 +620,39 @@ def test_io_whose_review_does_not_exist_fails(con):
 def test_unknown_jurisdiction_fails(con):
     insert(con, "workforce", "ZZ", [workforce("caseworker")])
     result = verify(con, RAW_CONTRACTS["workforce"])
-    check = assert_only_failure(result, "columns.jurisdiction_id.checks.invalid")
-    assert check.sample[0]["jurisdiction_id"] == "ZZ"
+    check = assert_only_failure(result, "columns.jurisdiction_id.checks.failed_rows")
+    assert check.name == "jurisdiction in seeds/jurisdictions.csv"
+    assert check.diagnostics["failed_rows_count"] == 1
+    assert check.sample == [
+        {
+            "jurisdiction_id": "ZZ",
+            "source_file": "ZZ/workforce/submission.csv",
+            "period": "2024-Q1",
+            "role": "caseworker",
+            "source_row_number": 2,
+        }
+    ]
+    assert "column jurisdiction_id: " in result.summary()
+    assert "jurisdiction_id=ZZ" in result.summary()
 
 
 def test_out_of_list_race_ethnicity_code_fails(con):
     sql = "update raw.reviews set child_race_ethnicity = ? where review_id = ?"
     con.execute(sql, ["white;martian", "R-1"])
     con.execute(sql, ["unknown;asian", "R-2"])
-    check = assert_only_failure(
-        verify(con, RAW_CONTRACTS["reviews"]), "checks.failed_rows.race_ethnicity_codes"
-    )
+    result = verify(con, RAW_CONTRACTS["reviews"])
+    check = assert_only_failure(result, "columns.child_race_ethnicity.checks.failed_rows")
+    assert check.column == "child_race_ethnicity"
     assert check.diagnostics["failed_rows_count"] == 3  # R-1 twice (CT, OH-FRANKLIN), R-2 once
+    assert {
+        (r["jurisdiction_id"], r["review_id"], r["child_race_ethnicity"]) for r in check.sample
+    } == {
+        ("CT", "R-1", "white;martian"),
+        ("OH-FRANKLIN", "R-1", "white;martian"),
+        ("CT", "R-2", "unknown;asian"),
+    }
+    assert all(r["source_file"] and r["source_row_number"] for r in check.sample)
+    assert "child_race_ethnicity=white;martian" in result.summary()
 
 
 def test_incident_after_review_completed_fails(con):
@@ -610,9 +767,19 @@ def test_contract_naming_another_table_than_its_path_fails_closed(con, tmp_path,
     _fails_closed(verify(con, root / "raw" / "reviews.yml"), "raw.workforce", "raw.reviews")
 
 
-def test_missing_reference_table_fails_closed(con):
-    con.execute("drop table reference.incident_type")
-    _fails_closed(verify(con, RAW_CONTRACTS["reviews"]), "incident_type")
+@pytest.mark.parametrize("damage", ["removed", "no-code-column", "wrong-dir"])
+def test_missing_or_broken_seed_file_fails_closed(con, tmp_path, damage):
+    seeds = seeds_copy(tmp_path)
+    code_list = seeds / "code_lists" / "incident_type.csv"
+    if damage == "removed":
+        code_list.unlink()
+    elif damage == "no-code-column":
+        code_list.write_text(code_list.read_text().replace("code,", "kode,", 1))
+    else:
+        seeds = tmp_path / "nowhere"
+    result = verify(con, RAW_CONTRACTS["reviews"], {"SEEDS_DIR": str(seeds)})
+    needle = {"removed": "incident_type.csv", "no-code-column": "c.code", "wrong-dir": "nowhere"}
+    _fails_closed(result, needle[damage])
 
 
 def test_closed_connection_fails_closed(con):
@@ -711,9 +878,8 @@ def load_volume(con: duckdb.DuckDBPyConnection, n_reviews: int = 8_500) -> int:
 def test_all_raw_contracts_verify_fast_on_30k_rows(tmp_path):
     con = duckdb.connect(str(tmp_path / "volume.duckdb"))
     ensure_schema(con)
-    load_reference(con)
     rows = load_volume(con)
-    assert rows >= 28_000
+    assert rows >= 28_000 and not _has_reference_schema(con)
     verify(con, RAW_CONTRACTS["workforce"])  # first call pays the one-off Soda import (~1 s)
     started = time.perf_counter()
     results = [verify(con, p) for p in RAW_CONTRACTS.values()]
@@ -725,8 +891,8 @@ def test_all_raw_contracts_verify_fast_on_30k_rows(tmp_path):
     )
     for r in results:
         assert r.passed, r.summary()
-    # Well under 2 s expected (~0.4 s measured); the bound leaves room for a slow CI box and still
-    # catches Soda telemetry retrying offline (~8 s per verification).
+    # Well under 2 s expected (~0.4 s measured, code lists read from the seed files); the bound
+    # leaves room for a slow CI box and still catches Soda telemetry retrying offline (~8 s each).
     assert elapsed < 5
 
 
