@@ -43,7 +43,11 @@ def raw_tables(
     with warehouse.connect() as con:
         for name in selected:
             files = discover(landing_zone.root, data_set=name)
-            result = load_data_set(con, name, files, progress=context.log.debug)
+            result = load_data_set(con, name, files)
+            context.log.info(
+                f"raw.{name}: {result.rows_loaded} rows from {len(files)} files, "
+                f"{len(result.rejected)} rejected"
+            )
             for o in result.rejected:
                 context.log.warning(f"rejected {o.reason}")
             yield dg.MaterializeResult(
