@@ -51,7 +51,7 @@ latest as (
     select * from renamed
     qualify row_number() over (
         partition by review_key
-        order by loaded_at desc, source_file desc, source_row_number desc
+        order by {{ latest_submission_order() }}
     ) = 1
 
 )
