@@ -34,23 +34,82 @@ class SubmissionFile:
         return h.hexdigest()
 
 
-def discover(root: Path, data_set: str | None = None) -> list[SubmissionFile]:
-    """Every submission file under ``root`` (optionally of one data set), in a stable order.
+@dataclass(frozen=True)
+class MisplacedFile:
+    """A file in the landing zone that cannot be a submission, with the one reason why."""
 
-    Folders that are not ``<jurisdiction>/<data set>/`` with a known data set are skipped here;
-    the ingestion issue's validation turns them into ledger rejections.
+    relative_path: str
+    jurisdiction_id: str | None
+    data_set: str | None
+    reason: str
+
+
+def scan(root: Path) -> tuple[list[SubmissionFile], list[MisplacedFile]]:
+    """Every file under ``root``: the placeable submissions, and the files rejected by their place.
+
+    A submission is ``<root>/<jurisdiction_id>/<data set>/<file>`` with a registered jurisdiction,
+    a known data set and a supported format. Anything else under the root — a file at the wrong
+    depth, an unknown jurisdiction or data set folder, an unsupported format, a link that leads
+    outside the root — is returned as a :class:`MisplacedFile` with its reason, so the ledger can
+    tell the coordinator. Hidden files (``.name``) and the synthetic-data marker are ignored.
     """
+    from ingestion.reference import jurisdictions
+
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"landing zone {root} does not exist")
-    files = []
-    for path in sorted(root.glob("*/*/*")):
-        jurisdiction_id, ds = path.parent.parent.name, path.parent.name
-        if not path.is_file() or path.name.startswith("."):
+    real_root = root.resolve()
+    registry = jurisdictions()
+    files: list[SubmissionFile] = []
+    misplaced: list[MisplacedFile] = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts) or rel.parts == (SYNTHETIC_MARKER,):
             continue
-        if ds not in DATA_SETS or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        if rel.parts == ("README.txt",) or (path.is_dir() and not path.is_symlink()):
             continue
-        if data_set is not None and ds != data_set:
+        rel_str = rel.as_posix()
+        jurisdiction_id = rel.parts[0] if len(rel.parts) > 1 else None
+        ds = rel.parts[1] if len(rel.parts) > 2 else None
+
+        def reject(reason: str, _rel=rel_str, _j=jurisdiction_id, _d=ds) -> None:
+            misplaced.append(MisplacedFile(_rel, _j, _d, reason))
+
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            reject(f"{rel_str}: a link that leads nowhere")
             continue
-        files.append(SubmissionFile(path=path, jurisdiction_id=jurisdiction_id, data_set=ds))
-    return files
+        if not target.is_relative_to(real_root):
+            reject(f"{rel_str}: leads outside the landing zone; not read")
+        elif len(rel.parts) != 3:
+            reject(
+                f"{rel_str}: not in a <jurisdiction>/<data set>/ folder; "
+                "files go in <landing>/<jurisdiction_id>/<data set>/<file>"
+            )
+        elif jurisdiction_id not in registry:
+            reject(
+                f"{rel_str}: unknown jurisdiction folder {jurisdiction_id!r} (not in the registry)"
+            )
+        elif ds not in DATA_SETS:
+            reject(
+                f"{rel_str}: unknown data set folder {ds!r}; expected one of "
+                + ", ".join(DATA_SETS)
+            )
+        elif not target.is_file():
+            reject(f"{rel_str}: not a regular file")
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            reject(
+                f"{rel_str}: unsupported file type {path.suffix or '(none)'!r}; "
+                f"expected {', '.join(SUPPORTED_SUFFIXES)}"
+            )
+        else:
+            files.append(SubmissionFile(path=path, jurisdiction_id=jurisdiction_id, data_set=ds))
+    return files, misplaced
+
+
+def discover(root: Path, data_set: str | None = None) -> list[SubmissionFile]:
+    """The placeable submission files under ``root`` (optionally of one data set), in a stable
+    order; see :func:`scan` for the files rejected by their place."""
+    files, _ = scan(root)
+    return [f for f in files if data_set is None or f.data_set == data_set]

@@ -11,15 +11,20 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 
 from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS, DataSet
-from ingestion.landing import SubmissionFile
+from ingestion.landing import MisplacedFile, SubmissionFile
+from ingestion.reference import sharing_level
 
 RAW_SCHEMA = "raw"
 LEDGER_TABLE = f"{RAW_SCHEMA}.submission_ledger"
+LEDGER_COLUMNS = (
+    "source_file, jurisdiction_id, data_set, file_sha256, size_bytes, received_at, status, "
+    "rows_loaded, reason, stage"
+)
 
 
 class FileRejected(Exception):
@@ -76,10 +81,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         create table if not exists {LEDGER_TABLE} (
             source_file varchar, jurisdiction_id varchar, data_set varchar, file_sha256 varchar,
             size_bytes bigint, received_at timestamp, status varchar, rows_loaded integer,
-            reason varchar
+            reason varchar, stage varchar
         )
         """,
     )
+    # Warehouses made before the ledger had a stage column: add it and mark their rows as loads.
+    _exec(con, f"alter table {LEDGER_TABLE} add column if not exists stage varchar")
+    _exec(con, f"update {LEDGER_TABLE} set stage = 'load' where stage is null")
 
 
 def _select_canonical(ds: DataSet, header: list[str]) -> str:
@@ -205,6 +213,53 @@ def _insert_batch(
         _exec(con, "drop table if exists _files")
 
 
+def sharing_level_refusal(f: SubmissionFile, on: date) -> str | None:
+    """Why the jurisdiction's sharing level on ``on`` does not allow this file, or None.
+
+    Record-level data sets need level ``record``; aggregate data sets need ``aggregate`` or
+    ``record`` (a record-level member may also send counts); ``none`` allows nothing.
+    """
+    ds = DATA_SETS[f.data_set]
+    level = sharing_level(f.jurisdiction_id, f.data_set, on)
+    allowed = {"record"} if ds.sharing_level == "record" else {"aggregate", "record"}
+    if level in allowed:
+        return None
+    reason = (
+        f"{f.relative_path}: {f.jurisdiction_id} shares {f.data_set} at level '{level}' on "
+        f"{on.isoformat()}; {ds.sharing_level}-level files are not accepted (rule: sharing level)"
+    )
+    if f.data_set in ("reviews", "improvement_opportunities") and level == "aggregate":
+        reason += "; send review counts as review_summary instead"
+    return reason
+
+
+def record_misplaced(
+    con: duckdb.DuckDBPyConnection, misplaced: list[MisplacedFile], received_at: datetime
+) -> None:
+    """Record the files rejected by their place in the landing zone (replacing the last scan's)."""
+    ensure_schema(con)
+    _exec(con, "begin transaction")
+    try:
+        _exec(con, f"delete from {LEDGER_TABLE} where stage = 'placement'")
+        if misplaced:
+            _exec(
+                con,
+                f"insert into {LEDGER_TABLE} ({LEDGER_COLUMNS}) values "
+                + ", ".join(
+                    "(?, ?, ?, null, null, ?, 'rejected', 0, ?, 'placement')" for _ in misplaced
+                ),
+                [
+                    x
+                    for m in misplaced
+                    for x in (m.relative_path, m.jurisdiction_id, m.data_set, received_at, m.reason)
+                ],
+            )
+        _exec(con, "commit")
+    except BaseException:
+        _exec(con, "rollback")
+        raise
+
+
 def load_data_set(
     con: duckdb.DuckDBPyConnection,
     data_set: str,
@@ -228,6 +283,9 @@ def load_data_set(
     shas = {f: f.sha256() for f in files}
     reasons: dict[SubmissionFile, str] = {}
     for f in files:
+        if why := sharing_level_refusal(f, loaded_at.date()):
+            reasons[f] = why
+            continue
         try:
             header = _read_header(f)
         except FileRejected as e:
@@ -275,12 +333,12 @@ def load_data_set(
             )
             if progress:
                 progress(f"{f.relative_path}: {result.outcomes[-1].status}")
-        _exec(con, f"delete from {LEDGER_TABLE} where data_set = ?", [data_set])
+        _exec(con, f"delete from {LEDGER_TABLE} where data_set = ? and stage = 'load'", [data_set])
         if result.outcomes:
             _exec(
                 con,
-                f"insert into {LEDGER_TABLE} values "
-                + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in result.outcomes),
+                f"insert into {LEDGER_TABLE} ({LEDGER_COLUMNS}) values "
+                + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?, 'load')" for _ in result.outcomes),
                 [
                     x
                     for o in result.outcomes

@@ -99,6 +99,7 @@ def refresh(
             f"not rebuilt ({len(outcome.skipped_assets)}): " + ", ".join(outcome.skipped_assets)
         )
     console.print(f"the previous report (if any) is unchanged: {outcome.report_path}")
+    console.print(f"dbt and step logs: {outcome.log_path}")
     raise typer.Exit(code=1)
 
 

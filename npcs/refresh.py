@@ -6,6 +6,7 @@ the same thing the engineers run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import uuid
@@ -27,6 +28,7 @@ class FailedCheck:
 @dataclass
 class RefreshOutcome:
     run_id: str
+    log_path: Path
     success: bool
     failed_checks: list[FailedCheck]
     failed_steps: list[str]
@@ -117,10 +119,14 @@ def run_refresh(
             target=_watch, args=(instance, run_id, stop, progress), daemon=True
         )
         watcher.start()
+    # dbt's own log lines (which dagster-dbt echoes to stdout) go to a file, not the terminal.
+    log_path = settings.warehouse.parent / "logs" / f"refresh-{run_id}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        result = job.execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False, run_id=run_id
-        )
+        with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            result = job.execute_in_process(
+                run_config=run_config, instance=instance, raise_on_error=False, run_id=run_id
+            )
     finally:
         stop.set()
         if watcher:
@@ -151,6 +157,7 @@ def run_refresh(
     ok = result.success and not failed_checks and not failed_steps and not skipped
     return RefreshOutcome(
         run_id=run_id,
+        log_path=log_path,
         success=ok,
         failed_checks=failed_checks,
         failed_steps=failed_steps,

@@ -4,11 +4,13 @@ All six are computed by one subsettable step (one warehouse connection, one Dags
 each is still its own asset: the UI can materialize any one of them alone.
 """
 
+from datetime import UTC, datetime
+
 import dagster as dg
 
 from ingestion.core_data_set import DATA_SETS, DataSet
-from ingestion.landing import discover
-from ingestion.raw_loader import load_data_set, raw_table
+from ingestion.landing import scan
+from ingestion.raw_loader import load_data_set, raw_table, record_misplaced
 from orchestration.defs.resources import LandingZoneResource, WarehouseResource
 
 RAW_GROUP = "raw"
@@ -40,9 +42,13 @@ def raw_tables(
 ):
     """Load each selected data set's current landing-zone files into its raw table."""
     selected = [ds for ds in DATA_SETS if raw_asset_key(ds) in context.selected_asset_keys]
+    placed, misplaced = scan(landing_zone.root)
     with warehouse.connect() as con:
+        record_misplaced(con, misplaced, datetime.now(UTC).replace(tzinfo=None))
+        for m in misplaced:
+            context.log.warning(f"rejected {m.reason}")
         for name in selected:
-            files = discover(landing_zone.root, data_set=name)
+            files = [f for f in placed if f.data_set == name]
             result = load_data_set(con, name, files)
             context.log.info(
                 f"raw.{name}: {result.rows_loaded} rows from {len(files)} files, "

@@ -98,3 +98,66 @@ def test_an_unparseable_file_does_not_stop_the_others(tmp_path, con):
     statuses = {o.file.jurisdiction_id: o.status for o in result.outcomes}
     assert statuses == {"CT": "accepted", "ME": "rejected"}
     assert con.execute("select count(*) from raw.workforce").fetchone()[0] == 1
+
+
+def _reviews_file(root: Path, jurisdiction: str) -> Path:
+    from ingestion.core_data_set import REVIEWS
+
+    folder = root / jurisdiction / "reviews"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "r.csv"
+    path.write_text(
+        ",".join(REVIEWS.column_names)
+        + "\nR1,fatality,2024-01-01,2024-03-01,suid_sleep,neglect,0,male,white,false,0,true,false\n"
+    )
+    return path
+
+
+def test_a_file_the_sharing_level_does_not_allow_is_rejected_whole(tmp_path, con):
+    landing = tmp_path / "landing"
+    _reviews_file(landing, "CT")  # CT shares reviews record by record
+    _reviews_file(landing, "NY")  # NY shares reviews only as counts (aggregate)
+
+    result = load_data_set(con, "reviews", discover(landing, "reviews"))
+
+    by_j = {o.file.jurisdiction_id: o for o in result.outcomes}
+    assert by_j["CT"].status == "accepted"
+    assert by_j["NY"].status == "rejected"
+    assert "level 'aggregate'" in by_j["NY"].reason and "review_summary" in by_j["NY"].reason
+    assert con.execute("select jurisdiction_id from raw.reviews").fetchall() == [("CT",)]
+
+
+def test_files_out_of_place_are_rejected_with_one_reason_each(tmp_path, con):
+    from ingestion.landing import scan
+    from ingestion.raw_loader import record_misplaced
+
+    landing = tmp_path / "landing"
+    _reviews_file(landing, "CT")
+    (landing / "ZZ-NOWHERE" / "reviews").mkdir(parents=True)
+    (landing / "ZZ-NOWHERE" / "reviews" / "a.csv").write_text("x\n1\n")
+    (landing / "CT" / "budgets").mkdir()
+    (landing / "CT" / "budgets" / "b.csv").write_text("x\n1\n")
+    (landing / "CT" / "reviews" / "notes.docx").write_bytes(b"PK\x03\x04")
+    (landing / "loose.csv").write_text("x\n1\n")
+    outside = tmp_path / "secret.csv"
+    outside.write_text("x\n1\n")
+    (landing / "CT" / "reviews" / "link.csv").symlink_to(outside)
+
+    placed, misplaced = scan(landing)
+
+    assert [f.relative_path for f in placed] == ["CT/reviews/r.csv"]
+    reasons = {m.relative_path: m.reason for m in misplaced}
+    assert "unknown jurisdiction folder" in reasons["ZZ-NOWHERE/reviews/a.csv"]
+    assert "unknown data set folder" in reasons["CT/budgets/b.csv"]
+    assert "unsupported file type" in reasons["CT/reviews/notes.docx"]
+    assert "not in a <jurisdiction>/<data set>/ folder" in reasons["loose.csv"]
+    assert "outside the landing zone" in reasons["CT/reviews/link.csv"]
+
+    from datetime import datetime
+
+    record_misplaced(con, misplaced, datetime(2024, 10, 1))
+    ledger = con.execute(
+        "select source_file, status from raw.submission_ledger where stage = 'placement' order by 1"
+    ).fetchall()
+    assert [r[0] for r in ledger] == sorted(reasons)
+    assert {r[1] for r in ledger} == {"rejected"}
