@@ -1,0 +1,200 @@
+"""Row-level validation of one submission against the core data set, set-based in DuckDB.
+
+Input: a temp table of the submission in canonical form — every canonical column as text (NULL
+when empty), plus ``_row_number`` (the row a person sees when opening the file). Output: the rule
+violations, one row per (row, column, rule), with the offending value. Rows without violations
+load; rows with any go to quarantine with every reason. The rules are derived from
+:mod:`ingestion.core_data_set` (types, required, code lists from the seeds, ranges, key) plus the
+contract's cross-field rules, so nothing here retypes a code or a range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from ingestion.core_data_set import DATA_SETS, Column, DataSet
+from ingestion.reference import code_list
+
+
+@dataclass(frozen=True)
+class Rule:
+    column: str
+    rule: str  # short name a coordinator reads, e.g. "code list incident_type"
+    condition: str  # SQL over the canonical text table: true when the row breaks the rule
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def typed(column: Column) -> str:
+    """SQL giving the column's typed value (NULL when absent or not castable)."""
+    c = _q(column.name)
+    if column.type == "boolean":
+        return f"(case lower(trim({c})) when 'true' then true when 'false' then false end)"
+    return f"try_cast(trim({c}) as {column.duckdb_type})"
+
+
+def _column_rules(column: Column) -> list[Rule]:
+    c = _q(column.name)
+    present = f"nullif(trim({c}), '') is not null"
+    rules = []
+    if column.required:
+        rules.append(Rule(column.name, "required", f"not ({present})"))
+    if column.duckdb_type != "VARCHAR":
+        rules.append(
+            Rule(column.name, f"type {column.type}", f"{present} and {typed(column)} is null")
+        )
+    if column.code_list and column.type == "code":
+        codes = _sql_list(code_list(column.code_list))
+        rules.append(
+            Rule(
+                column.name,
+                f"code list {column.code_list}",
+                f"{present} and trim({c}) not in {codes}",
+            )
+        )
+    if column.code_list and column.type == "codes":
+        codes = _sql_list(code_list(column.code_list))
+        items = f"list_transform(string_split(trim({c}), ';'), lambda x: trim(x))"
+        rules.append(
+            Rule(
+                column.name,
+                f"code list {column.code_list}",
+                f"{present} and (len(list_filter({items}, lambda x: x not in {codes})) > 0"
+                f" or (list_contains({items}, 'unknown') and len({items}) > 1))",
+            )
+        )
+    if column.type == "quarter":
+        rules.append(
+            Rule(
+                column.name,
+                "format YYYY-Qn",
+                f"{present} and not regexp_full_match(trim({c}), '\\d{{4}}-Q[1-4]')",
+            )
+        )
+    if column.min is not None or column.max is not None:
+        bounds = []
+        if column.min is not None:
+            bounds.append(f"{typed(column)} < {column.min}")
+        if column.max is not None:
+            bounds.append(f"{typed(column)} > {column.max}")
+        lo = "" if column.min is None else str(column.min)
+        hi = "" if column.max is None else str(column.max)
+        rules.append(Rule(column.name, f"range {lo}..{hi}", " or ".join(bounds)))
+    return rules
+
+
+def _cross_field_rules(ds: DataSet, today: date) -> list[Rule]:
+    t = f"date '{today.isoformat()}'"
+    if ds.name == "reviews":
+        inc, done = typed(ds.column("incident_date")), typed(ds.column("review_completed_date"))
+        return [
+            Rule("incident_date", "incident after review completion", f"{inc} > {done}"),
+            Rule("incident_date", "date in the future", f"{inc} > {t}"),
+            Rule("review_completed_date", "date in the future", f"{done} > {t}"),
+        ]
+    if ds.name == "tasc_responses":
+        return [
+            Rule(
+                "response_date", "date in the future", f"{typed(ds.column('response_date'))} > {t}"
+            )
+        ]
+    if ds.name == "review_summary":
+        done = typed(ds.column("reviews_completed"))
+        with_theme = typed(ds.column("reviews_with_theme"))
+        ios = typed(ds.column("ios_identified"))
+        return [
+            Rule("reviews_with_theme", "more than reviews_completed", f"{with_theme} > {done}"),
+            Rule("reviews_with_theme", "more than ios_identified", f"{with_theme} > {ios}"),
+        ]
+    if ds.name == "outcomes":
+        victims = typed(ds.column("victims"))
+        return [
+            Rule(
+                "victims_with_recurrence",
+                "more than victims",
+                f"{typed(ds.column('victims_with_recurrence'))} > {victims}",
+            ),
+            Rule(
+                "victims",
+                "more than children_investigated",
+                f"{victims} > {typed(ds.column('children_investigated'))}",
+            ),
+        ]
+    if ds.name == "workforce":
+        return []
+    return []
+
+
+def rules_for(data_set: str, today: date) -> list[Rule]:
+    ds = DATA_SETS[data_set]
+    rules = [r for c in ds.columns for r in _column_rules(c)]
+    return rules + _cross_field_rules(ds, today)
+
+
+def find_violations(
+    con: duckdb.DuckDBPyConnection,
+    data_set: str,
+    table: str,
+    today: date,
+    jurisdiction_id: str | None = None,
+) -> None:
+    """Create temp table ``_violations(_row_number, column_name, rule, value)`` for ``table``.
+
+    Besides the per-row rules: a key repeated within the file (every occurrence after the first is
+    a violation), summary rows whose ``reviews_completed`` disagree within a period and incident
+    type, and — for improvement opportunities — a ``review_id`` that is neither in this
+    jurisdiction's loaded reviews nor (when there is none yet) anywhere.
+    """
+    ds = DATA_SETS[data_set]
+    parts = [
+        f"select _row_number, '{r.column}' as column_name, '{r.rule}' as rule, "
+        f"cast({_q(r.column)} as varchar) as value from {table} where coalesce(({r.condition}), false)"
+        for r in rules_for(data_set, today)
+    ]
+    key = ", ".join(f"trim({_q(k)})" for k in ds.key)
+    parts.append(
+        f"""select _row_number, '{ds.key[-1]}' as column_name, 'duplicate key in file' as rule,
+                   cast({_q(ds.key[-1])} as varchar) as value
+            from (select *, row_number() over (partition by {key} order by _row_number) as _n
+                  from {table}) where _n > 1 and {" and ".join(f"{_q(k)} is not null" for k in ds.key)}"""
+    )
+    if data_set == "review_summary":
+        parts.append(
+            f"""select _row_number, 'reviews_completed' as column_name,
+                       'reviews_completed differs within period and incident type' as rule,
+                       cast(reviews_completed as varchar) as value
+                from (select *, count(distinct trim(reviews_completed))
+                          over (partition by trim(period), trim(incident_type)) as _k from {table})
+                where _k > 1"""
+        )
+    if data_set == "improvement_opportunities" and jurisdiction_id is not None:
+        exists = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'raw' and table_name = 'reviews'"
+        ).fetchone()[0]
+        known = (
+            "select review_id from raw.reviews where jurisdiction_id = "
+            + "'"
+            + jurisdiction_id.replace("'", "''")
+            + "'"
+            if exists
+            else "select null::varchar as review_id where false"
+        )
+        parts.append(
+            f"""select _row_number, 'review_id' as column_name,
+                       'review not found in this jurisdiction' as rule, review_id as value
+                from {table}
+                where review_id is not null and trim(review_id) not in ({known})"""
+        )
+    con.execute(
+        "create or replace temp table _violations as " + "\nunion all\n".join(parts)
+    ).fetchall()
