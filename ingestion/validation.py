@@ -157,15 +157,17 @@ def find_violations(
     ds = DATA_SETS[data_set]
     parts = [
         f"select _row_number, '{r.column}' as column_name, '{r.rule}' as rule, "
-        f"cast({_q(r.column)} as varchar) as value from {table} where coalesce(({r.condition}), false)"
+        f"cast({_q(r.column)} as varchar) as value "
+        f"from {table} where coalesce(({r.condition}), false)"
         for r in rules_for(data_set, today)
     ]
     key = ", ".join(f"trim({_q(k)})" for k in ds.key)
+    key_present = " and ".join(f"{_q(k)} is not null" for k in ds.key)
     parts.append(
         f"""select _row_number, '{ds.key[-1]}' as column_name, 'duplicate key in file' as rule,
                    cast({_q(ds.key[-1])} as varchar) as value
             from (select *, row_number() over (partition by {key} order by _row_number) as _n
-                  from {table}) where _n > 1 and {" and ".join(f"{_q(k)} is not null" for k in ds.key)}"""
+                  from {table}) where _n > 1 and {key_present}"""
     )
     if data_set == "review_summary":
         parts.append(
