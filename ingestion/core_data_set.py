@@ -190,4 +190,5 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("source_row_number", "INTEGER"),
     ("file_sha256", "VARCHAR"),
     ("loaded_at", "TIMESTAMP"),
+    ("submission_id", "BIGINT"),  # the ledger row of the file version the row came from
 )

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.core_data_set import DATA_SETS
+from ingestion.readers import SUFFIX_FORMATS
 
-SUPPORTED_SUFFIXES = (".csv",)
+# The file types ingestion reads (ingestion/readers.py): CSV, XLSX and JSON.
+SUPPORTED_SUFFIXES = tuple(SUFFIX_FORMATS)
 # A file at the landing root that marks the zone as synthetic demo data (reports then say so).
 SYNTHETIC_MARKER = "SYNTHETIC_DEMO_DATA"
 

@@ -1,29 +1,54 @@
-"""Load canonical submission files into the raw schema (``raw.<data set>``).
+"""Load submission files into the raw schema: ledger, history, quarantine, privacy firewall.
 
-One table per data set: the canonical columns in contract order, typed, then the lineage columns
-(jurisdiction, source file, row number in the file, file sha256, load time). Each refresh of a
-data set replaces its rows with the current landing-zone files in one transaction, so a failure
-leaves the previous raw state in place. Every file seen is recorded in ``raw.submission_ledger``.
+For each data set, every file placed in the landing zone goes through the same steps:
+
+1. **Seen before?** A file whose path and sha256 are already in ``raw.submission_ledger`` changes
+   nothing (the same bytes submitted again).
+2. **Allowed?** The jurisdiction's sharing level for the data set on the day of receipt.
+3. **Read** into text columns: canonical UTF-8 comma CSVs of a data set in one DuckDB scan; any
+   other file (another encoding or delimiter, XLSX, JSON, a jurisdiction layout) through
+   :mod:`ingestion.readers`.
+4. **Privacy firewall**: columns that hold personal identifiers, by header or by values, are
+   dropped before anything is written (the ledger keeps only the column name and why).
+5. **Map** to the canonical columns (:mod:`ingestion.layouts`; identity for canonical files).
+6. **Validate** every row (:mod:`ingestion.validation`): rows that break a rule go to
+   ``raw.quarantine`` with file, row, column, rule and the (masked) value; good rows load.
+
+Raw tables keep every version: each loaded row carries its ``submission_id`` (the ledger row of
+its file version), and staging reads the latest version of each key. IO narratives never enter a
+raw table: they are kept, with identifier patterns redacted, only in ``restricted.io_narratives``.
+The writes of one load (ledger rows, raw rows, quarantine, narratives) are one transaction, so a
+crash mid-load leaves nothing of it.
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import json
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import duckdb
 
+from ingestion import privacy
 from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS, DataSet
 from ingestion.landing import MisplacedFile, SubmissionFile
 from ingestion.reference import sharing_level
+from ingestion.validation import find_violations, typed
 
 RAW_SCHEMA = "raw"
+RESTRICTED_SCHEMA = "restricted"
 LEDGER_TABLE = f"{RAW_SCHEMA}.submission_ledger"
+QUARANTINE_TABLE = f"{RAW_SCHEMA}.quarantine"
+NARRATIVES_TABLE = f"{RESTRICTED_SCHEMA}.io_narratives"
+RESTRICTED_COLUMNS = {"improvement_opportunities": ("narrative",)}
+PRIVACY_SAMPLE_ROWS = 50
 LEDGER_COLUMNS = (
-    "source_file, jurisdiction_id, data_set, file_sha256, size_bytes, received_at, status, "
-    "rows_loaded, reason, stage"
+    "submission_id, source_file, jurisdiction_id, data_set, file_sha256, size_bytes, "
+    "received_at, status, rows_read, rows_loaded, rows_quarantined, reason, dropped_columns, stage"
 )
 
 
@@ -36,9 +61,13 @@ class FileOutcome:
     file: SubmissionFile
     sha256: str
     size_bytes: int
-    status: str  # accepted | rejected
+    status: str  # accepted | accepted_with_rejected_rows | rejected | unchanged
+    rows_read: int = 0
     rows_loaded: int = 0
+    rows_quarantined: int = 0
     reason: str | None = None
+    dropped_columns: list[dict] = field(default_factory=list)
+    submission_id: int | None = None
 
 
 @dataclass
@@ -51,12 +80,18 @@ class LoadResult:
         return sum(o.rows_loaded for o in self.outcomes)
 
     @property
+    def rows_quarantined(self) -> int:
+        return sum(o.rows_quarantined for o in self.outcomes)
+
+    @property
     def rejected(self) -> list[FileOutcome]:
         return [o for o in self.outcomes if o.status == "rejected"]
 
     @property
     def jurisdictions(self) -> list[str]:
-        return sorted({o.file.jurisdiction_id for o in self.outcomes if o.status == "accepted"})
+        return sorted(
+            {o.file.jurisdiction_id for o in self.outcomes if o.status.startswith("accepted")}
+        )
 
 
 def _exec(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list:
@@ -68,149 +103,49 @@ def raw_table(data_set: str) -> str:
     return f"{RAW_SCHEMA}.{data_set}"
 
 
+def raw_columns(ds: DataSet) -> list[str]:
+    """The canonical columns a raw table holds (restricted free text is kept elsewhere)."""
+    return [c for c in ds.column_names if c not in RESTRICTED_COLUMNS.get(ds.name, ())]
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema, one table per data set, and the ledger (idempotent)."""
+    """Create the raw and restricted schemas, their tables and the ledger (idempotent)."""
     _exec(con, f"create schema if not exists {RAW_SCHEMA}")
+    _exec(con, f"create schema if not exists {RESTRICTED_SCHEMA}")
     for ds in DATA_SETS.values():
-        cols = [f"{c.name} {c.duckdb_type}" for c in ds.columns]
+        cols = [f"{c.name} {c.duckdb_type}" for c in ds.columns if c.name in raw_columns(ds)]
         cols += [f"{name} {typ}" for name, typ in LINEAGE_COLUMNS]
         _exec(con, f"create table if not exists {raw_table(ds.name)} ({', '.join(cols)})")
+    _exec(con, "create sequence if not exists raw.submission_seq start 1")
     _exec(
         con,
         f"""
         create table if not exists {LEDGER_TABLE} (
-            source_file varchar, jurisdiction_id varchar, data_set varchar, file_sha256 varchar,
-            size_bytes bigint, received_at timestamp, status varchar, rows_loaded integer,
-            reason varchar, stage varchar
+            submission_id bigint, source_file varchar, jurisdiction_id varchar, data_set varchar,
+            file_sha256 varchar, size_bytes bigint, received_at timestamp, status varchar,
+            rows_read integer, rows_loaded integer, rows_quarantined integer, reason varchar,
+            dropped_columns varchar, stage varchar
         )
         """,
     )
-    # Warehouses made before the ledger had a stage column: add it and mark their rows as loads.
-    _exec(con, f"alter table {LEDGER_TABLE} add column if not exists stage varchar")
-    _exec(con, f"update {LEDGER_TABLE} set stage = 'load' where stage is null")
-
-
-def _select_canonical(ds: DataSet, header: list[str]) -> str:
-    """The SELECT list that casts a file's text columns into the raw table's types."""
-    exprs = []
-    for c in ds.columns:
-        if c.name in header:
-            exprs.append(f"cast(nullif(trim(\"{c.name}\"), '') as {c.duckdb_type}) as {c.name}")
-        else:
-            exprs.append(f"cast(null as {c.duckdb_type}) as {c.name}")
-    return ", ".join(exprs)
-
-
-def _bad_value_probes(ds: DataSet, columns: list[str]) -> list[tuple[str, str]]:
-    """(column, SQL condition) for every typed column: a value present that does not cast."""
-    return [
-        (
-            c.name,
-            f"nullif(trim(\"{c.name}\"), '') is not null "
-            f'and try_cast(trim("{c.name}") as {c.duckdb_type}) is null',
-        )
-        for c in ds.columns
-        if c.name in columns and c.duckdb_type != "VARCHAR"
-    ]
-
-
-def _read_header(f: SubmissionFile) -> list[str]:
-    with f.path.open(newline="", encoding="utf-8-sig") as fh:
-        first = next(csv.reader(fh), None)
-    if not first:
-        raise FileRejected(f"{f.relative_path}: empty file (no header row)")
-    return [h.strip().lower() for h in first]
-
-
-def _stage(con: duckdb.DuckDBPyConnection, files: list[SubmissionFile]) -> list[str]:
-    """Read many CSV files in one DuckDB scan into the temp table ``_batch``; return its columns."""
     _exec(
         con,
-        """
-        create or replace temp table _batch as
-        select *, cast(row_number() over (partition by filename) + 1 as integer) as _rn
-        from read_csv(?, header = true, all_varchar = true, union_by_name = true,
-                      delim = ',', quote = '"', escape = '"',
-                      filename = true)
+        f"""
+        create table if not exists {QUARANTINE_TABLE} (
+            submission_id bigint, source_file varchar, jurisdiction_id varchar, data_set varchar,
+            source_row_number integer, column_name varchar, rule varchar, value varchar
+        )
         """,
-        [[str(f.path) for f in files]],
     )
-    return [r[0] for r in con.execute("select name from pragma_table_info('_batch')").fetchall()]
-
-
-def _unreadable(con: duckdb.DuckDBPyConnection, f: SubmissionFile) -> str | None:
-    """Why a file cannot be read as canonical CSV, or None when it can."""
-    try:
-        con.execute(
-            "select count(*) from read_csv(?, header = true, all_varchar = true, "
-            "delim = ',', quote = '\"', escape = '\"')",
-            [str(f.path)],
-        ).fetchall()
-    except duckdb.Error as e:
-        return f"{f.relative_path}: unreadable as CSV ({str(e).splitlines()[0]})"
-    return None
-
-
-def _type_rejections(
-    con: duckdb.DuckDBPyConnection, ds: DataSet, files: list[SubmissionFile], columns: list[str]
-) -> dict[SubmissionFile, str]:
-    """Files in ``_batch`` holding a value that does not fit its column's type, with the reason."""
-    probes = _bad_value_probes(ds, columns)
-    if not probes:
-        return {}
-    by_path = {str(f.path): f for f in files}
-    select = ", ".join(
-        f"count(*) filter (where {cond}), min(_rn) filter (where {cond})" for _, cond in probes
-    )
-    rejected = {}
-    for row in con.execute(f"select filename, {select} from _batch group by filename").fetchall():
-        f = by_path[row[0]]
-        for i, (name, _) in enumerate(probes):
-            n_bad, first_row = row[1 + 2 * i], row[2 + 2 * i]
-            if n_bad:
-                rejected[f] = (
-                    f"{f.relative_path}: row {first_row}, column {name}: value is not a valid "
-                    f"{ds.column(name).type} ({n_bad} row(s) affected; rule: type)"
-                )
-                break
-    return rejected
-
-
-def _insert_batch(
-    con: duckdb.DuckDBPyConnection,
-    ds: DataSet,
-    good: list[SubmissionFile],
-    columns: list[str],
-    shas: dict[SubmissionFile, str],
-    loaded_at: datetime,
-) -> dict[str, int]:
-    """Insert the rows of ``good`` files from ``_batch`` into the raw table; rows per file."""
     _exec(
         con,
-        "create or replace temp table _files as select * from (values "
-        + ", ".join("(?, ?, ?, ?)" for _ in good)
-        + ") v(filename, jurisdiction_id, source_file, file_sha256)",
-        [x for f in good for x in (str(f.path), f.jurisdiction_id, f.relative_path, shas[f])],
+        f"""
+        create table if not exists {NARRATIVES_TABLE} (
+            jurisdiction_id varchar, io_id varchar, submission_id bigint,
+            narrative_redacted varchar
+        )
+        """,
     )
-    try:
-        _exec(
-            con,
-            f"""
-            insert into {raw_table(ds.name)}
-            select {_select_canonical(ds, columns)},
-                   fl.jurisdiction_id, fl.source_file, b._rn, fl.file_sha256, ? as loaded_at
-            from _batch b join _files fl on b.filename = fl.filename
-            """,
-            [loaded_at],
-        )
-        return dict(
-            con.execute(
-                "select filename, count(*) from _batch semi join _files using (filename) "
-                "group by filename"
-            ).fetchall()
-        )
-    finally:
-        _exec(con, "drop table if exists _files")
 
 
 def sharing_level_refusal(f: SubmissionFile, on: date) -> str | None:
@@ -241,23 +176,158 @@ def record_misplaced(
     _exec(con, "begin transaction")
     try:
         _exec(con, f"delete from {LEDGER_TABLE} where stage = 'placement'")
-        if misplaced:
+        for m in misplaced:
             _exec(
                 con,
                 f"insert into {LEDGER_TABLE} ({LEDGER_COLUMNS}) values "
-                + ", ".join(
-                    "(?, ?, ?, null, null, ?, 'rejected', 0, ?, 'placement')" for _ in misplaced
-                ),
-                [
-                    x
-                    for m in misplaced
-                    for x in (m.relative_path, m.jurisdiction_id, m.data_set, received_at, m.reason)
-                ],
+                "(null, ?, ?, ?, null, null, ?, 'rejected', 0, 0, 0, ?, null, 'placement')",
+                [m.relative_path, m.jurisdiction_id, m.data_set, received_at, m.reason],
             )
         _exec(con, "commit")
     except BaseException:
         _exec(con, "rollback")
         raise
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _is_plain_canonical_csv(f: SubmissionFile) -> bool:
+    """UTF-8 (no BOM), comma-separated CSV with no jurisdiction layout: the one-scan fast path."""
+    from ingestion.layouts import layout_for
+
+    if f.path.suffix.lower() != ".csv" or layout_for(f.jurisdiction_id, f.data_set) is not None:
+        return False
+    with f.path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return False
+    first = head.split(b"\n", 1)[0]
+    try:
+        line = first.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return line.count(",") > max(line.count(";"), line.count("\t"), 0) or line.count(",") > 0
+
+
+def _header_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"select name from pragma_table_info('{table}')").fetchall()]
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class _Staged:
+    """Where one file's rows are, before mapping: a temp table and a filter selecting them."""
+
+    table: str
+    where: str
+    header: list[str]
+
+
+def _stage_plain(
+    con: duckdb.DuckDBPyConnection, files: list[SubmissionFile]
+) -> dict[SubmissionFile, _Staged]:
+    """Read canonical CSVs in one scan into ``_plain`` (all text, plus filename and row number)."""
+    _exec(
+        con,
+        """
+        create or replace temp table _plain as
+        select *, cast(row_number() over (partition by filename) + 1 as integer) as _row_number
+        from read_csv(?, header = true, all_varchar = true, union_by_name = true,
+                      delim = ',', quote = '"', escape = '"', filename = true)
+        """,
+        [[str(f.path) for f in files]],
+    )
+    union_header = [c for c in _header_of(con, "_plain") if c not in ("filename", "_row_number")]
+    staged = {}
+    for f in files:
+        header = _csv_header(f)
+        staged[f] = _Staged(
+            "_plain",
+            "filename = '" + str(f.path).replace("'", "''") + "'",
+            [h for h in union_header if h in header],
+        )
+    return staged
+
+
+def _csv_header(f: SubmissionFile) -> list[str]:
+    with f.path.open(newline="", encoding="utf-8") as fh:
+        first = next(csv.reader(fh), None)
+    if not first:
+        raise FileRejected(f"{f.relative_path}: empty file (no header row)")
+    return [h.strip() for h in first]
+
+
+def _stage_one(con: duckdb.DuckDBPyConnection, f: SubmissionFile, index: int) -> _Staged:
+    """Read any other file (encoding, delimiter, XLSX, JSON, layout) into its own temp table."""
+    from ingestion.layouts import layout_for
+    from ingestion.readers import ReadOptions, UnreadableFile, read_submission
+
+    layout = layout_for(f.jurisdiction_id, f.data_set)
+    options = ReadOptions()
+    if layout is not None:
+        options = ReadOptions(
+            format=getattr(layout, "format", None),
+            encoding=getattr(layout, "encoding", None),
+            delimiter=getattr(layout, "delimiter", None),
+            sheet=getattr(layout, "sheet", None),
+        )
+    table = f"_file_{index}"
+    try:
+        result = read_submission(con, f.path, options, table=table)
+    except UnreadableFile as e:
+        raise FileRejected(f"{f.relative_path}: {e}") from e
+    return _Staged(table, "true", list(result.columns))
+
+
+# --- privacy, mapping, staging into the canonical batch -----------------------------------------
+
+
+def _samples(
+    con: duckdb.DuckDBPyConnection, staged: dict[SubmissionFile, _Staged]
+) -> dict[SubmissionFile, dict[str, list]]:
+    """The first rows of every staged file, per column, for the privacy firewall to look at.
+
+    Files read together (``_plain``) are sampled in one query; files read alone, one each.
+    """
+    out: dict[SubmissionFile, dict[str, list]] = {}
+    plain = {str(f.path): f for f, st in staged.items() if st.table == "_plain"}
+    if plain:
+        union = [c for c in _header_of(con, "_plain") if c not in ("filename", "_row_number")]
+        cols = ", ".join(_q(c) for c in union)
+        rows = con.execute(
+            f"select filename, {cols} from (select *, row_number() over (partition by filename)"
+            f" as _n from _plain) where _n <= {PRIVACY_SAMPLE_ROWS}"
+        ).fetchall()
+        grouped: dict[str, list] = defaultdict(list)
+        for r in rows:
+            grouped[r[0]].append(r[1:])
+        for path, f in plain.items():
+            idx = {c: i for i, c in enumerate(union)}
+            out[f] = {h: [r[idx[h]] for r in grouped[path]] for h in staged[f].header}
+    for f, st in staged.items():
+        if st.table == "_plain":
+            continue
+        cols = ", ".join(f"cast({_q(h)} as varchar)" for h in st.header)
+        rows = con.execute(
+            f"select {cols} from {st.table} where {st.where} limit {PRIVACY_SAMPLE_ROWS}"
+        ).fetchall()
+        out[f] = {h: [r[i] for r in rows] for i, h in enumerate(st.header)}
+    return out
+
+
+def _canonical_select(f: SubmissionFile, header: list[str]) -> str:
+    """SELECT list producing the canonical columns as text (through the layout, if any)."""
+    from ingestion.layouts import canonical_select, layout_for
+
+    select, _notes = canonical_select(layout_for(f.jurisdiction_id, f.data_set), f.data_set, header)
+    return select
+
+
+# --- the load --------------------------------------------------------------------------------
 
 
 def load_data_set(
@@ -265,100 +335,293 @@ def load_data_set(
     data_set: str,
     files: list[SubmissionFile],
     progress: Callable[[str], None] | None = None,
+    received_at: datetime | None = None,
 ) -> LoadResult:
-    """Replace ``raw.<data_set>`` with the rows of ``files``; record each file in the ledger.
-
-    A file that cannot be read, lacks a required column or holds a value that does not fit its
-    column's type is rejected whole (its reason names file, row, column and rule) and the other
-    files still load. Files are read together in one DuckDB scan (if that scan fails, each file is
-    probed alone so one broken file cannot stop the others); the replacement of the raw table and
-    the ledger rows are one transaction.
-    """
+    """Load the new file versions of one data set; see the module docstring for the steps."""
     ds = DATA_SETS[data_set]
     for f in files:
         if f.data_set != data_set:
             raise ValueError(f"{f.relative_path} is not a {data_set} file")
     ensure_schema(con)
-    loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    shas = {f: f.sha256() for f in files}
-    reasons: dict[SubmissionFile, str] = {}
+    received_at = received_at or datetime.now(UTC).replace(tzinfo=None)
+    result = LoadResult(data_set=data_set)
+    seen = {
+        (p, s)
+        for p, s in con.execute(
+            f"select source_file, file_sha256 from {LEDGER_TABLE} "
+            "where stage = 'load' and data_set = ?",
+            [data_set],
+        ).fetchall()
+    }
+    outcomes: dict[SubmissionFile, FileOutcome] = {}
+    todo: list[SubmissionFile] = []
     for f in files:
-        if why := sharing_level_refusal(f, loaded_at.date()):
-            reasons[f] = why
-            continue
-        try:
-            header = _read_header(f)
-        except FileRejected as e:
-            reasons[f] = str(e)
-            continue
-        except UnicodeDecodeError as e:
-            reasons[f] = f"{f.relative_path}: not UTF-8 text ({e.reason} at byte {e.start})"
-            continue
-        missing = [c for c in ds.required_columns if c not in header]
-        if missing:
-            reasons[f] = f"{f.relative_path}: required columns missing: {', '.join(missing)}"
+        sha = f.sha256()
+        o = FileOutcome(f, sha, f.path.stat().st_size, "accepted")
+        outcomes[f] = o
+        if (f.relative_path, sha) in seen:
+            o.status = "unchanged"
+        elif why := sharing_level_refusal(f, received_at.date()):
+            o.status, o.reason = "rejected", why
+        else:
+            todo.append(f)
 
-    # Stage outside the transaction: a read error must not abort the load of the other files.
-    readable = [f for f in files if f not in reasons]
-    columns: list[str] = []
-    if readable:
+    # Read: plain canonical CSVs together, the rest one by one.
+    staged: dict[SubmissionFile, _Staged] = {}
+    plain = []
+    for f in todo:
         try:
-            columns = _stage(con, readable)
+            if _is_plain_canonical_csv(f):
+                _csv_header(f)
+                plain.append(f)
+        except (FileRejected, UnicodeDecodeError) as e:
+            outcomes[f].status, outcomes[f].reason = "rejected", str(e)
+    if plain:
+        try:
+            staged.update(_stage_plain(con, plain))
         except duckdb.Error:
-            for f in readable:
-                if why := _unreadable(con, f):
-                    reasons[f] = why
-            readable = [f for f in readable if f not in reasons]
-            columns = _stage(con, readable) if readable else []
-    if readable:
-        reasons.update(_type_rejections(con, ds, readable, columns))
-    good = [f for f in readable if f not in reasons]
+            pass  # one of them is malformed: read each alone below to find it
+    for i, f in enumerate(todo):
+        if f in staged or outcomes[f].status == "rejected":
+            continue
+        try:
+            staged[f] = _stage_one(con, f, i)
+        except FileRejected as e:
+            outcomes[f].status, outcomes[f].reason = "rejected", str(e)
+        except Exception as e:  # noqa: BLE001 - a reader failing on a hostile file rejects it
+            outcomes[f].status, outcomes[f].reason = (
+                "rejected",
+                f"{f.relative_path}: unreadable ({type(e).__name__})",
+            )
+
+    # Privacy, mapping, file-level checks; stage every file's canonical text into _batch.
+    canonical = set(ds.column_names)
+    text_cols = ", ".join(f"{_q(c)} varchar" for c in ds.column_names)
+    _exec(
+        con,
+        f"create or replace temp table _batch ({text_cols}, _file varchar, "
+        "_jurisdiction varchar, _row_number integer)",
+    )
+    samples = _samples(con, staged)
+    plain_groups: dict[str, list[SubmissionFile]] = defaultdict(list)
+    for f, st in staged.items():
+        o = outcomes[f]
+        dropped = privacy.identifier_columns(st.header, samples[f], f.data_set, canonical)
+        o.dropped_columns = [{"column": d.column, "reason": d.reason} for d in dropped]
+        header = [h for h in st.header if h not in {d.column for d in dropped}]
+        try:
+            select = _canonical_select(f, header)
+        except Exception as e:  # noqa: BLE001 - a layout that does not fit the file
+            o.status, o.reason = "rejected", f"{f.relative_path}: layout does not fit ({e})"
+            continue
+        absent = _missing_columns(f, header)
+        missing = [c for c in ds.required_columns if c in absent]
+        if missing:
+            o.status = "rejected"
+            o.reason = f"{f.relative_path}: required columns missing: {', '.join(missing)}"
+            hint = _looks_like(header, ds.name)
+            if hint:
+                o.reason += f" (this looks like a {hint} file)"
+            continue
+        if st.table == "_plain":  # inserted below, together with its like
+            plain_groups[select].append(f)
+            continue
+        _exec(
+            con,
+            f"insert into _batch select {select}, ? as _file, ? as _jurisdiction, _row_number "
+            f"from {st.table} where {st.where}",
+            [f.relative_path, f.jurisdiction_id],
+        )
+    # Files read in one scan go into _batch in one insert per distinct column set.
+    for select, group in plain_groups.items():
+        _exec(
+            con,
+            "create or replace temp table _plain_files as select * from (values "
+            + ", ".join("(?, ?, ?)" for _ in group)
+            + ") v(filename, _file, _jurisdiction)",
+            [x for f in group for x in (str(f.path), f.relative_path, f.jurisdiction_id)],
+        )
+        _exec(
+            con,
+            f"insert into _batch select {select}, pf._file, pf._jurisdiction, p._row_number "
+            "from _plain p join _plain_files pf using (filename)",
+        )
+    _exec(con, "drop table if exists _plain_files")
+    for st in {s.table for s in staged.values()}:
+        _exec(con, f"drop table if exists {st}")
+
+    loading = [f for f in todo if outcomes[f].status == "accepted"]
+    by_file = {f.relative_path: f for f in loading}
+    violations: dict[str, list[tuple]] = defaultdict(list)
+    if loading:
+        find_violations(con, data_set, "_batch", received_at.date())
+        for file_, rn, col, rule, value in con.execute(
+            "select _file, _row_number, column_name, rule, value from _violations "
+            "order by _file, _row_number, column_name"
+        ).fetchall():
+            violations[file_].append((rn, col, rule, privacy.mask(value, col)))
+    rows_read = dict(con.execute("select _file, count(*) from _batch group by _file").fetchall())
 
     _exec(con, "begin transaction")
     try:
-        _exec(con, f"delete from {raw_table(data_set)}")
-        rows = _insert_batch(con, ds, good, columns, shas, loaded_at) if good else {}
-        result = LoadResult(data_set=data_set)
-        for f in files:
-            reason = reasons.get(f)
-            result.outcomes.append(
-                FileOutcome(
-                    f,
-                    shas[f],
-                    f.path.stat().st_size,
-                    "rejected" if reason else "accepted",
-                    rows_loaded=rows.get(str(f.path), 0),
-                    reason=reason,
-                )
-            )
-            if progress:
-                progress(f"{f.relative_path}: {result.outcomes[-1].status}")
-        _exec(con, f"delete from {LEDGER_TABLE} where data_set = ? and stage = 'load'", [data_set])
-        if result.outcomes:
+        for f in loading:
+            o = outcomes[f]
+            o.submission_id = _exec(con, "select nextval('raw.submission_seq')")[0][0]
+        if loading:
             _exec(
                 con,
-                f"insert into {LEDGER_TABLE} ({LEDGER_COLUMNS}) values "
-                + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?, 'load')" for _ in result.outcomes),
+                "create or replace temp table _files as select * from (values "
+                + ", ".join("(?, ?, ?)" for _ in loading)
+                + ") v(_file, submission_id, file_sha256)",
                 [
                     x
-                    for o in result.outcomes
-                    for x in (
-                        o.file.relative_path,
-                        o.file.jurisdiction_id,
+                    for f in loading
+                    for x in (f.relative_path, outcomes[f].submission_id, outcomes[f].sha256)
+                ],
+            )
+            _exec(
+                con,
+                "create or replace temp table _bad as select distinct _file, _row_number "
+                "from _violations",
+            )
+            cols = raw_columns(ds)
+            _exec(
+                con,
+                f"""
+                insert into {raw_table(data_set)}
+                select {", ".join(f"{typed(ds.column(c))} as {_q(c)}" for c in cols)},
+                       b._jurisdiction, b._file, b._row_number, fl.file_sha256, ? as loaded_at,
+                       fl.submission_id
+                from _batch b join _files fl using (_file)
+                anti join _bad using (_file, _row_number)
+                """,
+                [received_at],
+            )
+            loaded = dict(
+                con.execute(
+                    f"select source_file, count(*) from {raw_table(data_set)} "
+                    "where submission_id in (select submission_id from _files) group by all"
+                ).fetchall()
+            )
+            for col in RESTRICTED_COLUMNS.get(data_set, ()):
+                if not _has_function(con, "npcs_redact"):
+                    con.create_function(
+                        "npcs_redact", privacy.redact, ["VARCHAR"], "VARCHAR", side_effects=False
+                    )
+                _exec(
+                    con,
+                    f"""
+                    insert into {NARRATIVES_TABLE}
+                    select b._jurisdiction, trim(b.io_id), fl.submission_id,
+                           npcs_redact(b.{_q(col)})
+                    from _batch b join _files fl using (_file)
+                    anti join _bad using (_file, _row_number)
+                    where nullif(trim(b.{_q(col)}), '') is not null
+                    """,
+                )
+            for file_, items in violations.items():
+                f = by_file[file_]
+                _exec(
+                    con,
+                    f"insert into {QUARANTINE_TABLE} values "
+                    + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in items),
+                    [
+                        x
+                        for rn, col, rule, value in items
+                        for x in (
+                            outcomes[f].submission_id,
+                            file_,
+                            f.jurisdiction_id,
+                            data_set,
+                            rn,
+                            col,
+                            rule,
+                            value,
+                        )
+                    ],
+                )
+            for f in loading:
+                o = outcomes[f]
+                o.rows_read = rows_read.get(f.relative_path, 0)
+                o.rows_loaded = loaded.get(f.relative_path, 0)
+                o.rows_quarantined = o.rows_read - o.rows_loaded
+                if o.rows_quarantined:
+                    o.status = "accepted_with_rejected_rows"
+                    o.reason = _summarise(violations[f.relative_path])
+        ledger_rows = []
+        for f in files:
+            o = outcomes[f]
+            result.outcomes.append(o)
+            if progress:
+                progress(f"{f.relative_path}: {o.status}")
+            if o.status != "unchanged":
+                ledger_rows.append(
+                    [
+                        o.submission_id,
+                        f.relative_path,
+                        f.jurisdiction_id,
                         data_set,
                         o.sha256,
                         o.size_bytes,
-                        loaded_at,
+                        received_at,
                         o.status,
+                        o.rows_read,
                         o.rows_loaded,
+                        o.rows_quarantined,
                         o.reason,
-                    )
-                ],
+                        json.dumps(o.dropped_columns) if o.dropped_columns else None,
+                    ]
+                )
+        if ledger_rows:
+            _exec(
+                con,
+                f"insert into {LEDGER_TABLE} ({LEDGER_COLUMNS}) values "
+                + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'load')" for _ in ledger_rows),
+                [x for row in ledger_rows for x in row],
             )
         _exec(con, "commit")
     except BaseException:
         _exec(con, "rollback")
         raise
     finally:
-        _exec(con, "drop table if exists _batch")
+        for t in ("_batch", "_violations", "_files", "_bad", "_plain"):
+            _exec(con, f"drop table if exists {t}")
     return result
+
+
+def _has_function(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    rows = con.execute(
+        "select count(*) from duckdb_functions() where function_name = ?", [name]
+    ).fetchall()
+    return bool(rows[0][0])
+
+
+def _missing_columns(f: SubmissionFile, header: list[str]) -> set[str]:
+    """The canonical columns the file does not provide, directly or through its layout."""
+    from ingestion.layouts import layout_for, missing_columns
+
+    layout = layout_for(f.jurisdiction_id, f.data_set)
+    return set(missing_columns(layout, f.data_set, header))
+
+
+def _looks_like(header: list[str], expected: str) -> str | None:
+    """The data set whose required columns the header matches best, when it is not ``expected``."""
+    names = {h.strip().lower() for h in header}
+    best, score = None, 0.0
+    for ds in DATA_SETS.values():
+        req = set(ds.required_columns)
+        share = len(req & names) / len(req)
+        if share > score:
+            best, score = ds.name, share
+    return best if best != expected and score >= 0.5 else None
+
+
+def _summarise(items: list[tuple]) -> str:
+    """One line per rule: how many rows broke it, and the first row."""
+    by_rule: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for rn, col, rule, _ in items:
+        by_rule[(col, rule)].append(rn)
+    out = io.StringIO()
+    for (col, rule), rows in sorted(by_rule.items()):
+        out.write(f"column {col}, rule {rule}: {len(rows)} row(s), first row {min(rows)}; ")
+    return out.getvalue().rstrip("; ")

@@ -140,23 +140,18 @@ def rules_for(data_set: str, today: date) -> list[Rule]:
     return rules + _cross_field_rules(ds, today)
 
 
-def find_violations(
-    con: duckdb.DuckDBPyConnection,
-    data_set: str,
-    table: str,
-    today: date,
-    jurisdiction_id: str | None = None,
-) -> None:
-    """Create temp table ``_violations(_row_number, column_name, rule, value)`` for ``table``.
+def find_violations(con: duckdb.DuckDBPyConnection, data_set: str, table: str, today: date) -> None:
+    """Create temp table ``_violations(_file, _row_number, column_name, rule, value)``.
 
-    Besides the per-row rules: a key repeated within the file (every occurrence after the first is
-    a violation), summary rows whose ``reviews_completed`` disagree within a period and incident
-    type, and — for improvement opportunities — a ``review_id`` that is neither in this
-    jurisdiction's loaded reviews nor (when there is none yet) anywhere.
+    ``table`` holds canonical text columns plus ``_file`` (the submission file), ``_jurisdiction``
+    and ``_row_number``. Besides the per-row rules: a key repeated within a file (every occurrence
+    after the first is a violation), summary rows whose ``reviews_completed`` disagree within a
+    period and incident type, and an improvement opportunity whose ``review_id`` is not a loaded
+    review of the same jurisdiction.
     """
     ds = DATA_SETS[data_set]
     parts = [
-        f"select _row_number, '{r.column}' as column_name, '{r.rule}' as rule, "
+        f"select _file, _row_number, '{r.column}' as column_name, '{r.rule}' as rule, "
         f"cast({_q(r.column)} as varchar) as value "
         f"from {table} where coalesce(({r.condition}), false)"
         for r in rules_for(data_set, today)
@@ -164,38 +159,38 @@ def find_violations(
     key = ", ".join(f"trim({_q(k)})" for k in ds.key)
     key_present = " and ".join(f"{_q(k)} is not null" for k in ds.key)
     parts.append(
-        f"""select _row_number, '{ds.key[-1]}' as column_name, 'duplicate key in file' as rule,
-                   cast({_q(ds.key[-1])} as varchar) as value
-            from (select *, row_number() over (partition by {key} order by _row_number) as _n
+        f"""select _file, _row_number, '{ds.key[-1]}' as column_name,
+                   'duplicate key in file' as rule, cast({_q(ds.key[-1])} as varchar) as value
+            from (select *, row_number() over (partition by _file, {key} order by _row_number)
+                      as _n
                   from {table}) where _n > 1 and {key_present}"""
     )
     if data_set == "review_summary":
         parts.append(
-            f"""select _row_number, 'reviews_completed' as column_name,
+            f"""select _file, _row_number, 'reviews_completed' as column_name,
                        'reviews_completed differs within period and incident type' as rule,
                        cast(reviews_completed as varchar) as value
                 from (select *, count(distinct trim(reviews_completed))
-                          over (partition by trim(period), trim(incident_type)) as _k from {table})
+                          over (partition by _file, trim(period), trim(incident_type)) as _k
+                      from {table})
                 where _k > 1"""
         )
-    if data_set == "improvement_opportunities" and jurisdiction_id is not None:
-        exists = con.execute(
+    if data_set == "improvement_opportunities":
+        has_reviews = con.execute(
             "select count(*) from information_schema.tables "
             "where table_schema = 'raw' and table_name = 'reviews'"
         ).fetchone()[0]
         known = (
-            "select review_id from raw.reviews where jurisdiction_id = "
-            + "'"
-            + jurisdiction_id.replace("'", "''")
-            + "'"
-            if exists
-            else "select null::varchar as review_id where false"
+            "exists (select 1 from raw.reviews r where r.jurisdiction_id = t._jurisdiction "
+            "and r.review_id = trim(t.review_id))"
+            if has_reviews
+            else "false"
         )
         parts.append(
-            f"""select _row_number, 'review_id' as column_name,
+            f"""select _file, _row_number, 'review_id' as column_name,
                        'review not found in this jurisdiction' as rule, review_id as value
-                from {table}
-                where review_id is not null and trim(review_id) not in ({known})"""
+                from {table} as t
+                where review_id is not null and not {known}"""
         )
     con.execute(
         "create or replace temp table _violations as " + "\nunion all\n".join(parts)

@@ -1,4 +1,5 @@
--- The IO narrative is restricted: no table or view outside raw may have a narrative column.
+-- The IO narrative is restricted: only restricted.io_narratives (identifier patterns redacted)
+-- may hold it; no other table or view, raw included, may have a narrative column.
 -- depends_on: {{ ref('stg_raw__improvement_opportunities') }}
 -- depends_on: {{ ref('int_improvement_opportunities_joined') }}
 -- depends_on: {{ ref('fct_improvement_opportunities') }}
@@ -9,5 +10,5 @@ select
 from information_schema.columns
 where
     table_catalog = current_database()
-    and table_schema <> 'raw'
+    and table_schema <> 'restricted'
     and lower(column_name) like '%narrative%'

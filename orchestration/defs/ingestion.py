@@ -51,16 +51,20 @@ def raw_tables(
             files = [f for f in placed if f.data_set == name]
             result = load_data_set(con, name, files)
             context.log.info(
-                f"raw.{name}: {result.rows_loaded} rows from {len(files)} files, "
-                f"{len(result.rejected)} rejected"
+                f"raw.{name}: {result.rows_loaded} rows loaded, {result.rows_quarantined} "
+                f"quarantined; {len(files)} files, {len(result.rejected)} rejected"
             )
             for o in result.rejected:
                 context.log.warning(f"rejected {o.reason}")
+            (total,) = con.execute(f"select count(*) from {raw_table(name)}").fetchall()[0]
             yield dg.MaterializeResult(
                 asset_key=raw_asset_key(name),
                 metadata={
-                    "dagster/row_count": result.rows_loaded,
-                    "files_accepted": len(files) - len(result.rejected),
+                    "dagster/row_count": total,
+                    "rows_loaded": result.rows_loaded,
+                    "rows_quarantined": result.rows_quarantined,
+                    "files_new": sum(o.status != "unchanged" for o in result.outcomes),
+                    "files_unchanged": sum(o.status == "unchanged" for o in result.outcomes),
                     "files_rejected": len(result.rejected),
                     "jurisdictions": len(result.jurisdictions),
                     "rejections": dg.MetadataValue.md(

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from ingestion.core_data_set import DATA_SETS
-from ingestion.raw_loader import ensure_schema
+from ingestion.raw_loader import ensure_schema, raw_columns
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -330,21 +330,26 @@ def write_raw(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema and insert the hand-written rows, with lineage columns."""
     ensure_schema(con)
     for data_set, files in RAW_ROWS.items():
-        columns = DATA_SETS[data_set].column_names + [
+        canonical = raw_columns(DATA_SETS[data_set])  # the restricted narrative is not in raw
+        columns = canonical + [
             "jurisdiction_id",
             "source_file",
             "source_row_number",
             "file_sha256",
             "loaded_at",
+            "submission_id",
         ]
+        # A later submission has a larger ledger id; here, files in name order.
+        order = sorted(f"{j}/{data_set}/{name}" for j, name, _ in files)
         placeholders = ", ".join("?" for _ in columns)
         for jurisdiction_id, file_name, rows in files:
             source_file = f"{jurisdiction_id}/{data_set}/{file_name}"
             for row_number, row in enumerate(rows, start=2):
-                unknown = set(row) - set(columns)
+                unknown = set(row) - set(DATA_SETS[data_set].column_names)
                 assert not unknown, f"{data_set}: unknown columns {unknown}"
-                values = [row.get(c) for c in DATA_SETS[data_set].column_names]
+                values = [row.get(c) for c in canonical]
                 values += [jurisdiction_id, source_file, row_number, "0" * 64, LOADED_AT]
+                values += [order.index(source_file) + 1]
                 con.execute(
                     f"insert into raw.{data_set} ({', '.join(columns)}) values ({placeholders})",
                     values,

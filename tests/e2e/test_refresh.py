@@ -126,28 +126,31 @@ def test_changing_the_landing_data_changes_the_figures(demo_landing, tmp_path):
     assert h["improvement_opportunities"] < 1841
 
 
-def _first_csv(landing: Path, jurisdiction: str, data_set: str) -> Path:
-    return sorted((landing / jurisdiction / data_set).glob("*.csv"))[0]
+def _duplicate_a_review(warehouse: Path) -> None:
+    """A second copy of one loaded review in the same submission: a duplicate key in raw."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            "insert into raw.reviews select * from raw.reviews where jurisdiction_id = 'CT' "
+            "order by submission_id, source_row_number limit 1"
+        ).fetchall()
+    finally:
+        con.close()
 
 
-def _duplicate_first_review(landing: Path) -> None:
-    f = _first_csv(landing, "CT", "reviews")
-    lines = f.read_text().splitlines()
-    f.write_text("\n".join(lines + [lines[1]]) + "\n")
-
-
-def _out_of_list_incident_type(landing: Path) -> None:
-    f = _first_csv(landing, "ME", "reviews")
-    rows = list(csv.DictReader(f.open()))
-    rows[0]["incident_type"] = "alien_abduction"
-    with f.open("w", newline="") as out:
-        w = csv.DictWriter(out, fieldnames=list(rows[0].keys()))
-        w.writeheader()
-        w.writerows(rows)
+def _out_of_list_incident_type(warehouse: Path) -> None:
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            "update raw.reviews set incident_type = 'alien_abduction' where rowid = "
+            "(select min(rowid) from raw.reviews where jurisdiction_id = 'ME')"
+        ).fetchall()
+    finally:
+        con.close()
 
 
 @pytest.mark.parametrize(
-    "inject", [_duplicate_first_review, _out_of_list_incident_type], ids=["duplicate", "code"]
+    "inject", [_duplicate_a_review, _out_of_list_incident_type], ids=["duplicate", "code"]
 )
 def test_a_raw_defect_fails_the_gate_and_keeps_the_last_good_report(
     demo_refresh, demo_landing, tmp_path, inject
@@ -160,9 +163,8 @@ def test_a_raw_defect_fails_the_gate_and_keeps_the_last_good_report(
     reports = shutil.copytree(demo_refresh.settings.reports, tmp_path / "reports")
     before = {p.name: p.read_bytes() for p in reports.iterdir()}
 
-    landing = copy_landing(demo_landing, tmp_path / "landing")
-    inject(landing)
-    outcome = run_refresh(landing=landing, warehouse=warehouse, out=reports, as_of=DEMO_AS_OF)
+    inject(warehouse)  # a defect in a raw table; the landing zone is unchanged
+    outcome = run_refresh(landing=demo_landing, warehouse=warehouse, out=reports, as_of=DEMO_AS_OF)
 
     assert not outcome.success
     assert "raw/reviews:soda_contract" in [c.check for c in outcome.failed_checks]
@@ -188,8 +190,9 @@ def test_a_raw_defect_fails_the_gate_and_keeps_the_last_good_report(
 def test_npcs_refresh_cli_exits_non_zero_and_names_the_failed_check(
     demo_refresh, demo_landing, tmp_path
 ):
-    landing = copy_landing(demo_landing, tmp_path / "landing")
-    _duplicate_first_review(landing)
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(demo_refresh.settings.warehouse, warehouse)
+    _duplicate_a_review(warehouse)
     proc = subprocess.run(
         [
             sys.executable,
@@ -197,9 +200,9 @@ def test_npcs_refresh_cli_exits_non_zero_and_names_the_failed_check(
             "npcs.cli",
             "refresh",
             "--landing",
-            str(landing),
+            str(demo_landing),
             "--warehouse",
-            str(tmp_path / "w.duckdb"),
+            str(warehouse),
             "--out",
             str(tmp_path / "reports"),
             "--as-of",
@@ -213,3 +216,48 @@ def test_npcs_refresh_cli_exits_non_zero_and_names_the_failed_check(
     assert "raw/reviews:soda_contract" in proc.stderr
     assert "duplicate" in proc.stderr.lower()
     assert not (tmp_path / "reports" / "headline.json").exists()
+
+
+def test_a_bad_row_in_a_submission_is_quarantined_and_the_rest_loads(demo_landing, tmp_path):
+    """Row-level defects in a file do not block the refresh: the row is quarantined with its
+    rule, the file's other rows and every other file load, and the ledger says so."""
+    from npcs.refresh import run_refresh
+
+    landing = copy_landing(demo_landing, tmp_path / "landing")
+    f = sorted((landing / "ME" / "reviews").glob("*.csv"))[0]
+    rows = list(csv.DictReader(f.open()))
+    rows[0]["incident_type"] = "alien_abduction"
+    with f.open("w", newline="") as out:
+        w = csv.DictWriter(out, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    warehouse = tmp_path / "w.duckdb"
+    outcome = run_refresh(
+        landing=landing, warehouse=warehouse, out=tmp_path / "reports", as_of=DEMO_AS_OF
+    )
+    assert outcome.success, (outcome.failed_checks, outcome.failed_steps)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        quarantined = con.execute(
+            "select source_file, source_row_number, column_name, rule, value from raw.quarantine"
+        ).fetchall()
+        status = con.execute(
+            "select status, rows_quarantined from raw.submission_ledger where source_file = ?",
+            [f"ME/reviews/{f.name}"],
+        ).fetchone()
+    finally:
+        con.close()
+    review = (
+        f"ME/reviews/{f.name}",
+        2,
+        "incident_type",
+        "code list incident_type",
+        "alien_abduction",
+    )
+    assert review in quarantined
+    # the quarantined review's IOs cannot load either: their review is not there
+    others = [q for q in quarantined if q != review]
+    assert {(q[2], q[3], q[4]) for q in others} <= {
+        ("review_id", "review not found in this jurisdiction", rows[0]["review_id"])
+    }
+    assert status == ("accepted_with_rejected_rows", 1)

@@ -29,7 +29,7 @@ def con(tmp_path):
     c.close()
 
 
-def test_good_files_load_with_lineage_and_a_bad_file_is_rejected_with_row_and_column(tmp_path, con):
+def test_good_rows_load_with_lineage_and_bad_rows_are_quarantined(tmp_path, con):
     landing = tmp_path / "landing"
     _write(
         landing,
@@ -47,45 +47,55 @@ def test_good_files_load_with_lineage_and_a_bad_file_is_rejected_with_row_and_co
 
     result = load_data_set(con, "workforce", discover(landing, "workforce"))
 
-    assert result.rows_loaded == 2
+    assert result.rows_loaded == 3
     by_file = {o.file.relative_path: o for o in result.outcomes}
     assert by_file["CT/workforce/a.csv"].status == "accepted"
     me = by_file["ME/workforce/b.csv"]
-    assert me.status == "rejected"
-    assert (
-        "row 3" in me.reason
-        and "headcount_start" in me.reason
-        and "ME/workforce/b.csv" in me.reason
-    )
+    assert me.status == "accepted_with_rejected_rows"
+    assert (me.rows_read, me.rows_loaded, me.rows_quarantined) == (2, 1, 1)
+    assert "headcount_start" in me.reason and "type integer" in me.reason
     assert "required columns missing" in by_file["WY/workforce/c.csv"].reason
+    quarantined = con.execute(
+        "select source_file, source_row_number, column_name, rule, value from raw.quarantine"
+    ).fetchall()
+    assert quarantined == [("ME/workforce/b.csv", 3, "headcount_start", "type integer", "five")]
     rows = con.execute(
         "select jurisdiction_id, source_file, source_row_number, headcount_end, "
-        "length(file_sha256) from raw.workforce order by source_row_number"
+        "length(file_sha256) from raw.workforce order by jurisdiction_id, source_row_number"
     ).fetchall()
     assert rows == [
         ("CT", "CT/workforce/a.csv", 2, 11, 64),
         ("CT", "CT/workforce/a.csv", 3, 12, 64),
+        ("ME", "ME/workforce/b.csv", 2, 5, 64),
     ]
     ledger = con.execute(
         "select source_file, status, rows_loaded from raw.submission_ledger order by 1"
     ).fetchall()
     assert ledger == [
         ("CT/workforce/a.csv", "accepted", 2),
-        ("ME/workforce/b.csv", "rejected", 0),
+        ("ME/workforce/b.csv", "accepted_with_rejected_rows", 1),
         ("WY/workforce/c.csv", "rejected", 0),
     ]
 
 
-def test_a_refresh_replaces_the_data_set_with_the_current_files(tmp_path, con):
+def test_the_same_bytes_again_change_nothing_and_a_new_version_keeps_history(tmp_path, con):
     landing = tmp_path / "landing"
     a = _write(landing, "CT", "a.csv", [HEADER, "2024-Q1,caseworker,10,11,2,1,0,1"])
     load_data_set(con, "workforce", discover(landing, "workforce"))
-    a.unlink()
-    _write(landing, "CT", "b.csv", [HEADER, "2024-Q2,supervisor,3,3,0,0,0,0"])
+    snapshot = con.execute("select * from raw.workforce").fetchall()
+
+    again = load_data_set(con, "workforce", discover(landing, "workforce"))
+    assert [o.status for o in again.outcomes] == ["unchanged"]
+    assert con.execute("select * from raw.workforce").fetchall() == snapshot
+    assert con.execute("select count(*) from raw.submission_ledger").fetchone()[0] == 1
+
+    a.write_text(HEADER + "\n2024-Q1,caseworker,10,12,3,1,0,1\n")  # corrected resubmission
     load_data_set(con, "workforce", discover(landing, "workforce"))
-    assert con.execute("select period, role from raw.workforce").fetchall() == [
-        ("2024-Q2", "supervisor")
-    ]
+    versions = con.execute(
+        "select submission_id, headcount_end from raw.workforce order by submission_id"
+    ).fetchall()
+    assert [v[1] for v in versions] == [11, 12]
+    assert versions[0][0] < versions[1][0]
 
 
 def test_an_unparseable_file_does_not_stop_the_others(tmp_path, con):

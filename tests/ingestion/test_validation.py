@@ -37,7 +37,11 @@ def _violations(rows: list[dict]) -> set[tuple[int, str, str]]:
         + f") v({', '.join(cols)}, _row_number)",
         [x for i, r in enumerate(rows) for x in [*[r.get(c) for c in cols], i + 2]],
     ).fetchall()
-    find_violations(con, "reviews", "t", TODAY)
+    con.execute(
+        "create temp table t2 as select *, 'CT/reviews/a.csv' as _file, 'CT' as _jurisdiction "
+        "from t"
+    ).fetchall()
+    find_violations(con, "reviews", "t2", TODAY)
     return {
         tuple(r)
         for r in con.execute("select _row_number, column_name, rule from _violations").fetchall()

@@ -14,14 +14,16 @@ import subprocess
 import sys
 import textwrap
 import time
+import zlib
 from pathlib import Path
+from unittest.mock import ANY
 
 import duckdb
 import pytest
 import yaml
 
 from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS
-from ingestion.raw_loader import ensure_schema
+from ingestion.raw_loader import ensure_schema, raw_columns
 from quality_checks.gate import (
     CONTRACTS_DIR,
     GateResult,
@@ -45,11 +47,12 @@ MART_CONTRACTS = [p for p in all_contracts() if p.parent.name != "raw"]
 def insert(con, data_set: str, jurisdiction: str, rows: list[dict], source_file: str | None = None):
     """Insert canonical rows with their lineage columns, as the raw loader would."""
     ds = DATA_SETS[data_set]
-    cols = ds.column_names + [name for name, _ in LINEAGE_COLUMNS]
+    cols = raw_columns(ds) + [name for name, _ in LINEAGE_COLUMNS]
     source_file = source_file or f"{jurisdiction}/{data_set}/submission.csv"
+    submission_id = zlib.crc32(source_file.encode()) % 1_000_000  # one id per file
     values = [
-        [row.get(c) for c in ds.column_names]
-        + [jurisdiction, source_file, i + 2, "0" * 64, "2025-01-01 00:00:00"]
+        [row.get(c) for c in raw_columns(ds)]
+        + [jurisdiction, source_file, i + 2, "0" * 64, "2025-01-01 00:00:00", submission_id]
         for i, row in enumerate(rows)
     ]
     con.executemany(
@@ -324,11 +327,11 @@ def test_raw_contract_follows_core_data_set(name):
     contract = yaml.safe_load(RAW_CONTRACTS[name].read_text())
     checks = _column_checks(contract)
 
-    expected = [(c.name, c.duckdb_type.lower()) for c in ds.columns]
+    expected = [(c.name, c.duckdb_type.lower()) for c in ds.columns if c.name in raw_columns(ds)]
     expected += [(n, t.lower()) for n, t in LINEAGE_COLUMNS]
     assert [(c["name"], c["data_type"]) for c in contract["columns"]] == expected
 
-    for col in ds.columns:
+    for col in (c for c in ds.columns if c.name in raw_columns(ds)):
         kinds = [k for k, _ in checks[col.name]]
         assert ("missing" in kinds) == col.required, col.name
         assert all("valid_reference_data" not in b for _, b in checks[col.name]), col.name
@@ -363,7 +366,12 @@ def test_raw_contract_follows_core_data_set(name):
     dataset_checks = {
         k: b for item in contract["checks"] for k, b in item.items() if k != "failed_rows"
     }
-    assert dataset_checks["duplicate"]["columns"] == ["jurisdiction_id", "source_file", *ds.key]
+    assert dataset_checks["duplicate"]["columns"] == [
+        "jurisdiction_id",
+        "source_file",
+        "submission_id",
+        *ds.key,
+    ]
     assert dataset_checks["row_count"]["threshold"] == {"must_be_greater_than": 0}
     assert "schema" in dataset_checks
 
@@ -459,6 +467,7 @@ def test_duplicate_review_id_within_a_jurisdiction_fails(con):
         {
             "jurisdiction_id": "CT",
             "source_file": "CT/reviews/second.csv",
+            "submission_id": ANY,
             "review_id": "R-7",
             "n_rows": 2,
         }
@@ -488,6 +497,7 @@ def test_out_of_list_incident_type_fails(con):
         {
             "jurisdiction_id": "CT",
             "source_file": "CT/reviews/submission.csv",
+            "submission_id": ANY,
             "review_id": "R-3",
             "source_row_number": 4,
             "incident_type": "Fatality",
@@ -627,6 +637,7 @@ def test_unknown_jurisdiction_fails(con):
         {
             "jurisdiction_id": "ZZ",
             "source_file": "ZZ/workforce/submission.csv",
+            "submission_id": ANY,
             "period": "2024-Q1",
             "role": "caseworker",
             "source_row_number": 2,
@@ -829,7 +840,7 @@ def load_volume(con: duckdb.DuckDBPyConnection, n_reviews: int = 8_500) -> int:
     """About 30k valid raw rows across all data sets, generated in SQL."""
 
     def lineage(jurisdiction: str) -> str:
-        return f"{jurisdiction}, 'gen.csv', cast(i + 2 as integer), 'x', timestamp '2025-01-01'"
+        return f"{jurisdiction}, 'gen.csv', cast(i + 2 as integer), 'x', timestamp '2025-01-01', 1"
 
     eight = "(['CT', 'OH', 'TN', 'NJ', 'MD', 'KS', 'CO', 'IN'])"
     con.execute(f"""
@@ -844,7 +855,7 @@ def load_volume(con: duckdb.DuckDBPyConnection, n_reviews: int = 8_500) -> int:
     # IO i belongs to review i // 2, in that review's jurisdiction.
     con.execute(f"""
         insert into raw.improvement_opportunities select
-            'IO-' || i, 'R-' || (i // 2), 'training_skills', 'agency', null, 1, null,
+            'IO-' || i, 'R-' || (i // 2), 'training_skills', 'agency', null, 1,
             {lineage(f"{eight}[1 + (i // 2) % 8]")}
         from range({2 * n_reviews}) as t(i)
     """)

@@ -14,7 +14,8 @@ source as (
         source_file,
         source_row_number,
         file_sha256,
-        loaded_at
+        loaded_at,
+        submission_id
     from {{ source('raw', 'improvement_opportunities') }}
 
 ),
@@ -41,7 +42,8 @@ renamed as (
         source_file,
         source_row_number,
         file_sha256,
-        loaded_at
+        loaded_at,
+        submission_id
 
     from source
 

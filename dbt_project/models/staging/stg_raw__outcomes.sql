@@ -32,7 +32,8 @@ renamed as (
         source_file,
         source_row_number,
         file_sha256,
-        loaded_at
+        loaded_at,
+        submission_id
 
     from source
 

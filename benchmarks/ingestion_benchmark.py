@@ -1,0 +1,198 @@
+"""Time ingestion.readers on a large canonical CSV and XLSX against DuckDB's own CSV import.
+
+    uv run python benchmarks/ingestion_benchmark.py                         # 1M CSV, 100k XLSX
+    uv run python benchmarks/ingestion_benchmark.py --rows 200000 --xlsx-rows 20000
+
+Generates a canonical ``tasc_responses`` CSV of ``--rows`` rows (the contract's columns, plausible
+values) and an XLSX of ``--xlsx-rows`` rows (real date and number cells), then times, each in a
+fresh process so that each peak RSS is its own:
+
+  (a) ``read_submission`` of the CSV into a temp table (all text + ``_row_number``),
+  (b) DuckDB's ``create table t as select * from read_csv('<file>')`` (sniffed, typed columns),
+  (c) the same with ``all_varchar = true`` (text columns, like (a), but no row numbers),
+  (d) ``read_submission`` of the XLSX.
+
+Prints each run, the median, the ratio (a)/(b) and the peak RSS. Not a test: it prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from ingestion.core_data_set import TASC_RESPONSES  # noqa: E402
+from ingestion.reference import code_list  # noqa: E402
+
+
+def _value_sql(column, n_units: int = 40) -> str:
+    """A DuckDB expression giving a plausible value of one tasc_responses column for row ``i``."""
+    if column.name == "response_id":
+        return "'R' || lpad(i::varchar, 9, '0')"
+    if column.name == "survey_wave":
+        return "'2024-' || (1 + i % 2)"
+    if column.name == "org_unit":
+        unit = f"'U' || lpad((i % {n_units})::varchar, 3, '0')"
+        return f"case when i % 17 = 0 then null else {unit} end"
+    if column.type == "date":
+        return "(date '2024-01-08' + cast(floor(random() * 300) as integer))::varchar"
+    if column.type == "code":
+        codes = code_list(column.code_list)
+        listed = ", ".join(repr(c) for c in codes)
+        pick = f"([{listed}])[1 + cast(floor(random() * {len(codes)}) as integer)]"
+        return pick if column.required else f"case when random() < 0.05 then null else {pick} end"
+    if column.type == "integer":
+        lo, hi = column.min, column.max
+        return (
+            f"case when random() < 0.03 then null else "
+            f"cast({lo} + floor(random() * {hi - lo + 1}) as integer)::varchar end"
+        )
+    raise ValueError(f"no generator for {column.name}")
+
+
+def write_csv(path: Path, rows: int) -> None:
+    import duckdb
+
+    select = ", ".join(f"{_value_sql(c)} as {c.name}" for c in TASC_RESPONSES.columns)
+    con = duckdb.connect()
+    con.execute(
+        f"copy (select {select} from range({rows}) t(i)) to '{path}' (header, delimiter ',')"
+    ).fetchall()
+    con.close()
+
+
+def write_xlsx(path: Path, rows: int) -> None:
+    import openpyxl
+
+    rng = random.Random(7)
+    roles = code_list("staff_role")
+    tenure = code_list("tenure_band")
+    items = [c for c in TASC_RESPONSES.columns if c.type == "integer"]
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("tasc_responses")
+    ws.append(TASC_RESPONSES.column_names)
+    start = dt.date(2024, 1, 8)
+    for i in range(rows):
+        ws.append(
+            [
+                f"R{i:09d}",
+                f"2024-{1 + i % 2}",
+                start + dt.timedelta(days=rng.randrange(300)),
+                f"U{i % 40:03d}",
+                rng.choice(roles),
+                rng.choice(tenure),
+                *(rng.randint(c.min, c.max) for c in items),
+            ]
+        )
+    wb.save(path)
+
+
+# --- measurements, each run in its own process ---------------------------------------------
+
+
+def _measure(kind: str, path: str) -> dict:
+    import duckdb
+
+    from ingestion.readers import read_submission
+
+    con = duckdb.connect()
+    start = time.perf_counter()
+    if kind in ("read_submission", "xlsx"):
+        result = read_submission(con, Path(path))
+        seconds = time.perf_counter() - start
+        rows = result.rows
+        # Row numbers must follow the file: response R<n> is on spreadsheet row n + 2.
+        wrong = con.execute(
+            "select count(*) from _submission "
+            "where cast(substr(response_id, 2) as integer) + 2 <> _row_number"
+        ).fetchall()[0][0]
+        if wrong:
+            raise SystemExit(f"{wrong} rows with a wrong _row_number")
+    else:
+        options = ", all_varchar = true" if kind == "duckdb_all_varchar" else ""
+        con.execute(f"create table t as select * from read_csv('{path}'{options})").fetchall()
+        seconds = time.perf_counter() - start
+        rows = con.execute("select count(*) from t").fetchall()[0][0]
+    return {"seconds": seconds, "rows": rows}
+
+
+def _run(kind: str, path: Path) -> tuple[float, int, float]:
+    """One measurement in a fresh process: seconds, rows and the process's peak RSS in MB."""
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--measure", kind, str(path)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+    )
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"measuring {kind} failed")
+    result = json.loads(out)
+    return result["seconds"], result["rows"], usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="CSV rows (default 1M)")
+    parser.add_argument("--xlsx-rows", type=int, default=100_000, help="XLSX rows (default 100k)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement")
+    parser.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(_measure(*args.measure)))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="npcs-ingestion-bench-") as tmp:
+        csv_path = Path(tmp) / "tasc_responses.csv"
+        start = time.perf_counter()
+        write_csv(csv_path, args.rows)
+        print(
+            f"generated {args.rows:,} CSV rows, {csv_path.stat().st_size / 1e6:.1f} MB, "
+            f"in {time.perf_counter() - start:.1f} s"
+        )
+        xlsx_path = Path(tmp) / "tasc_responses.xlsx"
+        if args.xlsx_rows:
+            start = time.perf_counter()
+            write_xlsx(xlsx_path, args.xlsx_rows)
+            print(
+                f"generated {args.xlsx_rows:,} XLSX rows, "
+                f"{xlsx_path.stat().st_size / 1e6:.1f} MB, in {time.perf_counter() - start:.1f} s"
+            )
+
+        cases = [
+            ("(a) read_submission CSV", "read_submission", csv_path),
+            ("(b) DuckDB read_csv, sniffed", "duckdb", csv_path),
+            ("(c) DuckDB read_csv, all_varchar", "duckdb_all_varchar", csv_path),
+        ]
+        if args.xlsx_rows:
+            cases.append(("(d) read_submission XLSX", "xlsx", xlsx_path))
+        print(
+            f"\n{'measurement':34} {'rows':>10} {'runs (s)':>22} {'median (s)':>10} {'RSS MB':>7}"
+        )
+        medians = {}
+        for label, kind, path in cases:
+            runs = [_run(kind, path) for _ in range(args.repeat)]
+            medians[kind] = statistics.median(r[0] for r in runs)
+            print(
+                f"{label:34} {runs[0][1]:>10,} {', '.join(f'{r[0]:.2f}' for r in runs):>22} "
+                f"{medians[kind]:>10.2f} {max(r[2] for r in runs):>7.0f}"
+            )
+        print(
+            f"\nratio (a)/(b): {medians['read_submission'] / medians['duckdb']:.2f}; "
+            f"(a)/(c): {medians['read_submission'] / medians['duckdb_all_varchar']:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
