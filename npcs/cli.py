@@ -103,5 +103,34 @@ def refresh(
     raise typer.Exit(code=1)
 
 
+@app.command()
+def validate(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The file to check."),
+    jurisdiction: str = typer.Option(..., "--jurisdiction", help="Jurisdiction id, e.g. CT."),
+    dataset: str = typer.Option(..., "--dataset", help="Data set, e.g. reviews."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    warehouse: Path = typer.Option(
+        None, "--warehouse", help="Check IO review references against this warehouse's reviews."
+    ),
+) -> None:
+    """Check a file before submitting it: the same checks as a load, nothing loaded.
+
+    Exits 0 when the file would be accepted whole, 1 when rows would be quarantined or the file
+    rejected.
+    """
+    from ingestion.core_data_set import DATA_SETS
+    from ingestion.feedback import render_text, validate_file
+    from ingestion.reference import jurisdictions
+
+    if dataset not in DATA_SETS:
+        raise typer.BadParameter(f"{dataset!r}: expected one of {', '.join(DATA_SETS)}")
+    if jurisdiction not in jurisdictions():
+        raise typer.BadParameter(f"{jurisdiction!r} is not in the jurisdiction registry")
+    report = validate_file(file, jurisdiction, dataset, warehouse)
+    typer.echo(json.dumps(report, indent=2, default=str) if as_json else render_text(report))
+    if report["status"] != "accepted":
+        raise typer.Exit(code=1)
+
+
 if __name__ == "__main__":
     app()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from ingestion.core_data_set import DATA_SETS, DataSet
+from ingestion.feedback import write_feedback
 from ingestion.landing import scan
 from ingestion.raw_loader import load_data_set, raw_table, record_misplaced
 from orchestration.defs.resources import LandingZoneResource, WarehouseResource
@@ -40,7 +41,9 @@ def raw_tables(
     warehouse: WarehouseResource,
     landing_zone: LandingZoneResource,
 ):
-    """Load each selected data set's current landing-zone files into its raw table."""
+    """Load each selected data set's new landing-zone files into its raw table, and write a
+    feedback report per new file version for the jurisdiction's coordinator (beside the
+    warehouse, in ``feedback/<jurisdiction>/<data set>/``; not in the public reports)."""
     selected = [ds for ds in DATA_SETS if raw_asset_key(ds) in context.selected_asset_keys]
     placed, misplaced = scan(landing_zone.root)
     with warehouse.connect() as con:
@@ -57,6 +60,7 @@ def raw_tables(
             for o in result.rejected:
                 context.log.warning(f"rejected {o.reason}")
             (total,) = con.execute(f"select count(*) from {raw_table(name)}").fetchall()[0]
+            feedback = write_feedback(con, result.outcomes, warehouse.feedback_dir)
             yield dg.MaterializeResult(
                 asset_key=raw_asset_key(name),
                 metadata={
@@ -66,6 +70,7 @@ def raw_tables(
                     "files_new": sum(o.status != "unchanged" for o in result.outcomes),
                     "files_unchanged": sum(o.status == "unchanged" for o in result.outcomes),
                     "files_rejected": len(result.rejected),
+                    "feedback_reports": len(feedback),
                     "jurisdictions": len(result.jurisdictions),
                     "rejections": dg.MetadataValue.md(
                         "\n".join(f"- {o.reason}" for o in result.rejected) or "none"

@@ -16,6 +16,11 @@ class WarehouseResource(dg.ConfigurableResource):
 
     path: str
 
+    @property
+    def feedback_dir(self) -> Path:
+        """Per-file feedback for jurisdiction coordinators, kept beside the warehouse."""
+        return Path(self.path).parent / "feedback"
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,127 @@
+"""What a data coordinator is told about a file: accepted or not, which rows, which rules.
+
+Used by ``npcs validate`` (before submitting: the same checks, nothing loaded) and after every
+load (one report per new file version, under ``<reports>/feedback/<jurisdiction>/``). Reports
+carry only what the ledger and quarantine hold — column names, rules, row numbers and masked
+values — never a dropped identifier's value.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ingestion.landing import SubmissionFile
+from ingestion.raw_loader import LEDGER_TABLE, QUARANTINE_TABLE, FileOutcome, load_data_set
+
+MAX_ROWS_LISTED = 200
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, submission_id: int | None) -> list[dict]:
+    if submission_id is None:
+        return []
+    rows = con.execute(
+        f"select source_row_number, column_name, rule, value from {QUARANTINE_TABLE} "
+        "where submission_id = ? order by source_row_number, column_name limit ?",
+        [submission_id, MAX_ROWS_LISTED],
+    ).fetchall()
+    return [dict(zip(("row", "column", "rule", "value"), r)) for r in rows]
+
+
+def file_report(con: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> dict:
+    """The feedback for one file version, as a JSON-ready dict."""
+    return {
+        "file": outcome.file.relative_path,
+        "jurisdiction": outcome.file.jurisdiction_id,
+        "data_set": outcome.file.data_set,
+        "sha256": outcome.sha256,
+        "status": outcome.status,
+        "rows_read": outcome.rows_read,
+        "rows_loaded": outcome.rows_loaded,
+        "rows_quarantined": outcome.rows_quarantined,
+        "reason": outcome.reason,
+        "dropped_columns": outcome.dropped_columns,
+        "quarantined_rows": _quarantine(con, outcome.submission_id),
+    }
+
+
+def render_text(report: dict) -> str:
+    """A plain-text version of a file report for the terminal or an e-mail."""
+    lines = [
+        f"{report['file']}: {report['status'].upper().replace('_', ' ')}",
+        f"  rows read {report['rows_read']}, loaded {report['rows_loaded']}, "
+        f"quarantined {report['rows_quarantined']}",
+    ]
+    if report["reason"]:
+        lines.append(f"  reason: {report['reason']}")
+    for d in report["dropped_columns"]:
+        lines.append(f"  column dropped before loading: {d['column']} — {d['reason']}")
+    for q in report["quarantined_rows"]:
+        lines.append(f"  row {q['row']}, column {q['column']}: {q['rule']} (value: {q['value']})")
+    if report["rows_quarantined"] > len(report["quarantined_rows"]):
+        lines.append(f"  … first {len(report['quarantined_rows'])} rule breaks listed")
+    return "\n".join(lines)
+
+
+def validate_file(
+    path: Path, jurisdiction_id: str, data_set: str, warehouse: Path | None = None
+) -> dict:
+    """Run the load's checks on one file into a throw-away in-memory warehouse; load nothing.
+
+    With ``warehouse``, the jurisdiction's loaded reviews are copied in (read-only) so an IO
+    file's review references are checked against them too.
+    """
+    path = Path(path).resolve()
+    with tempfile.TemporaryDirectory(prefix="npcs-validate-") as tmp:
+        # The file is checked where the landing zone would hold it: <jurisdiction>/<data set>/.
+        placed = Path(tmp) / jurisdiction_id / data_set / path.name
+        placed.parent.mkdir(parents=True)
+        shutil.copyfile(path, placed)
+        con = duckdb.connect()
+        try:
+            if warehouse is not None and data_set == "improvement_opportunities":
+                from ingestion.raw_loader import ensure_schema
+
+                ensure_schema(con)
+                con.execute(f"attach '{warehouse}' as wh (read_only)").fetchall()
+                con.execute(
+                    "insert into raw.reviews select * from wh.raw.reviews "
+                    "where jurisdiction_id = ?",
+                    [jurisdiction_id],
+                ).fetchall()
+                con.execute("detach wh").fetchall()
+            f = SubmissionFile(placed, jurisdiction_id, data_set)
+            result = load_data_set(con, data_set, [f])
+            report = file_report(con, result.outcomes[0])
+        finally:
+            con.close()
+    report["file"] = str(path)
+    report["validated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    report["loaded"] = False
+    return report
+
+
+def write_feedback(
+    con: duckdb.DuckDBPyConnection, outcomes: list[FileOutcome], folder: Path
+) -> list[Path]:
+    """Write one JSON and one text report per new file version; return the JSON paths."""
+    written = []
+    for o in outcomes:
+        if o.status == "unchanged":
+            continue
+        report = file_report(con, o)
+        target = folder / o.file.jurisdiction_id / o.file.data_set
+        target.mkdir(parents=True, exist_ok=True)
+        stem = f"{o.file.path.name}.{o.sha256[:12]}"
+        (target / f"{stem}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+        (target / f"{stem}.txt").write_text(render_text(report) + "\n")
+        written.append(target / f"{stem}.json")
+    return written
+
+
+__all__ = ["LEDGER_TABLE", "file_report", "render_text", "validate_file", "write_feedback"]
