@@ -16,6 +16,7 @@ from orchestration.defs.dbt_project import ensure_manifest  # noqa: E402
 
 ensure_manifest()
 
+from orchestration.defs.automation import landing_zone_sensor  # noqa: E402
 from orchestration.defs.ingestion import raw_tables  # noqa: E402
 from orchestration.defs.jobs import full_refresh_job  # noqa: E402
 from orchestration.defs.quality import soda_checks  # noqa: E402
@@ -31,6 +32,7 @@ defs = dg.Definitions(
     assets=[raw_tables, dbt_build, partnership_report],
     asset_checks=soda_checks,
     jobs=[full_refresh_job],
+    sensors=[landing_zone_sensor],
     resources={
         "warehouse": WarehouseResource(path=dg.EnvVar("NPCS_WAREHOUSE")),
         "landing_zone": LandingZoneResource(path=dg.EnvVar("NPCS_LANDING")),
