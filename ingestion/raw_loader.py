@@ -30,12 +30,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 
 from ingestion import privacy
 from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS, DataSet
 from ingestion.landing import MisplacedFile, SubmissionFile
+from ingestion.layouts import LayoutError, layout_for
 from ingestion.reference import sharing_level
 from ingestion.validation import find_violations, typed
 
@@ -193,21 +195,36 @@ def record_misplaced(
 
 
 def _is_plain_canonical_csv(f: SubmissionFile) -> bool:
-    """UTF-8 (no BOM), comma-separated CSV with no jurisdiction layout: the one-scan fast path."""
+    """A file for the one-scan fast path: a CSV with no jurisdiction layout, valid UTF-8 without a
+    BOM throughout, no blank line inside, and a comma-separated header of distinct canonical
+    column names of its data set spelled exactly.
+
+    Anything else (another encoding, delimiter or spelling of the header, extra or repeated
+    columns, blank lines) is read alone by :mod:`ingestion.readers`, which reads it or rejects it
+    with a reason: the fast path must not read a file differently from the reader.
+    """
     from ingestion.layouts import layout_for
+    from ingestion.readers import UnreadableFile, _reject_non_text, _scan_utf8
 
     if f.path.suffix.lower() != ".csv" or layout_for(f.jurisdiction_id, f.data_set) is not None:
         return False
     with f.path.open("rb") as fh:
         head = fh.read(1 << 16)
-    if head.startswith(b"\xef\xbb\xbf"):
+    if not head or head.startswith(b"\xef\xbb\xbf"):
         return False
-    first = head.split(b"\n", 1)[0]
     try:
-        line = first.decode("utf-8")
-    except UnicodeDecodeError:
+        _reject_non_text(head, None)
+    except UnreadableFile:
         return False
-    return line.count(",") > max(line.count(";"), line.count("\t"), 0) or line.count(",") > 0
+    scan = _scan_utf8(f.path)
+    if scan.bad_offset is not None or scan.blank_lines:
+        return False
+    try:
+        header = _csv_header(f, strip=False)
+    except (FileRejected, csv.Error, UnicodeDecodeError):
+        return False
+    names = set(DATA_SETS[f.data_set].column_names)
+    return len(set(header)) == len(header) and all(h in names for h in header)
 
 
 def _header_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -230,35 +247,61 @@ class _Staged:
 def _stage_plain(
     con: duckdb.DuckDBPyConnection, files: list[SubmissionFile]
 ) -> dict[SubmissionFile, _Staged]:
-    """Read canonical CSVs in one scan into ``_plain`` (all text, plus filename and row number)."""
+    """Read canonical CSVs in one scan into ``_plain`` (all text, plus filename and row number).
+
+    Files are read with the reader's explicit options (no sniffing, strict, no padding), one
+    ``read_csv`` per distinct header into one table; rows are numbered as the reader numbers
+    them, and rows with no value at all are skipped after numbering, as the reader does. A
+    malformed file makes this raise ``duckdb.Error``.
+    """
+    from ingestion.readers import _insertion_order_kept
+
+    groups: dict[tuple[str, ...], list[SubmissionFile]] = defaultdict(list)
+    headers = {f: _csv_header(f) for f in files}
+    for f in files:
+        groups[tuple(headers[f])].append(f)
+    union = list(dict.fromkeys(h for header in groups for h in header))
+    text = ", ".join(f"{_q(h)} varchar" for h in union)
+    _exec(con, f"create or replace temp table _plain ({text}, filename varchar)")
+    with _insertion_order_kept(con):
+        for header, group in groups.items():
+            spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+            cols = ", ".join(f"c{i} as {_q(h)}" for i, h in enumerate(header))
+            _exec(
+                con,
+                f"insert into _plain by name select {cols}, filename "
+                f"from read_csv(?, header = true, auto_detect = false, columns = {{{spec}}}, "
+                "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+                "null_padding = false, filename = true)",
+                [[str(f.path) for f in group]],
+            )
+    # A table's rowid is its insertion order: each file's records went in together, in file
+    # order, so a record's row number is its distance from the first record of its file.
+    # (row_number() over (partition by filename) has no order of its own: on large files it
+    # numbered rows in whatever order the parallel scan delivered them.)
+    _exec(con, "alter table _plain add column _row_number integer")
     _exec(
         con,
         """
-        create or replace temp table _plain as
-        select *, cast(row_number() over (partition by filename) + 1 as integer) as _row_number
-        from read_csv(?, header = true, all_varchar = true, union_by_name = true,
-                      delim = ',', quote = '"', escape = '"', filename = true)
+        update _plain set _row_number = cast(_plain.rowid - f.first + 2 as integer)
+        from (select filename, min(rowid) as first from _plain group by filename) f
+        where _plain.filename = f.filename
         """,
-        [[str(f.path) for f in files]],
     )
-    union_header = [c for c in _header_of(con, "_plain") if c not in ("filename", "_row_number")]
-    staged = {}
-    for f in files:
-        header = _csv_header(f)
-        staged[f] = _Staged(
-            "_plain",
-            "filename = '" + str(f.path).replace("'", "''") + "'",
-            [h for h in union_header if h in header],
-        )
-    return staged
+    _exec(con, f"delete from _plain where coalesce({', '.join(_q(h) for h in union)}) is null")
+    return {f: _Staged("_plain", "filename = " + _lit(str(f.path)), headers[f]) for f in files}
 
 
-def _csv_header(f: SubmissionFile) -> list[str]:
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _csv_header(f: SubmissionFile, strip: bool = True) -> list[str]:
     with f.path.open(newline="", encoding="utf-8") as fh:
         first = next(csv.reader(fh), None)
     if not first:
         raise FileRejected(f"{f.relative_path}: empty file (no header row)")
-    return [h.strip() for h in first]
+    return [h.strip() for h in first] if strip else first
 
 
 def _stage_one(con: duckdb.DuckDBPyConnection, f: SubmissionFile, index: int) -> _Staged:
@@ -299,8 +342,8 @@ def _samples(
         union = [c for c in _header_of(con, "_plain") if c not in ("filename", "_row_number")]
         cols = ", ".join(_q(c) for c in union)
         rows = con.execute(
-            f"select filename, {cols} from (select *, row_number() over (partition by filename)"
-            f" as _n from _plain) where _n <= {PRIVACY_SAMPLE_ROWS}"
+            f"select filename, {cols} from _plain "  # rows 2.. are the file's first data rows
+            f"where _row_number < {PRIVACY_SAMPLE_ROWS + 2} order by filename, _row_number"
         ).fetchall()
         grouped: dict[str, list] = defaultdict(list)
         for r in rows:
@@ -310,6 +353,9 @@ def _samples(
             out[f] = {h: [r[idx[h]] for r in grouped[path]] for h in staged[f].header}
     for f, st in staged.items():
         if st.table == "_plain":
+            continue
+        if not st.header:  # a JSON file with no records has no columns
+            out[f] = {}
             continue
         cols = ", ".join(f"cast({_q(h)} as varchar)" for h in st.header)
         rows = con.execute(
@@ -371,11 +417,14 @@ def load_data_set(
     plain = []
     for f in todo:
         try:
-            if _is_plain_canonical_csv(f):
-                _csv_header(f)
-                plain.append(f)
-        except (FileRejected, UnicodeDecodeError) as e:
-            outcomes[f].status, outcomes[f].reason = "rejected", str(e)
+            layout_for(f.jurisdiction_id, f.data_set)
+        except LayoutError as e:  # this jurisdiction's files cannot be read; the others can
+            where = str(e).replace(e.path, Path(e.path).name)
+            why = f"{f.relative_path}: the jurisdiction's layout cannot be used: {where}"
+            outcomes[f].status, outcomes[f].reason = "rejected", why
+            continue
+        if _is_plain_canonical_csv(f):
+            plain.append(f)
     if plain:
         try:
             staged.update(_stage_plain(con, plain))
@@ -416,9 +465,17 @@ def load_data_set(
             continue
         absent = _missing_columns(f, header)
         missing = [c for c in ds.required_columns if c in absent]
-        if missing:
+        # A JSON file with no records has no columns (and no rows): like a CSV file with only a
+        # header row, it is accepted with nothing to load.
+        if missing and st.header:
             o.status = "rejected"
             o.reason = f"{f.relative_path}: required columns missing: {', '.join(missing)}"
+            if dropped and set(missing) - _missing_columns(f, st.header):
+                o.reason += (
+                    " (the privacy firewall dropped "
+                    + "; ".join(f"{d.column!r}: {d.reason}" for d in dropped)
+                    + ")"
+                )
             hint = _looks_like(header, ds.name)
             if hint:
                 o.reason += f" (this looks like a {hint} file)"

@@ -201,6 +201,8 @@ def _delete_blank_rows(con: duckdb.DuckDBPyConnection, table: str, columns: list
     if columns:
         cols = ", ".join(_ident(c) for c in columns)
         _exec(con, f"delete from {_ident(table)} where coalesce({cols}) is null")
+    else:  # no columns at all (JSON records that are all {}): every row is blank
+        _exec(con, f"delete from {_ident(table)}")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -517,7 +519,8 @@ def _read_csv(
         names, delimiter = _csv_header(source.path, options.delimiter)
         spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
         select = ", ".join(f"c{i} as {_ident(n)}" for i, n in enumerate(names))
-        try:
+
+        def load(csv_path: Path) -> None:
             with _insertion_order_kept(con):
                 _exec(
                     con,
@@ -528,10 +531,23 @@ def _read_csv(
                                   delim = ?, quote = '"', escape = '"', strict_mode = true,
                                   null_padding = false, ignore_errors = false, encoding = 'utf-8')
                     """,
-                    [str(source.path), delimiter],
+                    [str(csv_path), delimiter],
                 )
+
+        try:
+            load(source.path)
         except duckdb.Error as e:
-            raise _csv_error(e, delimiter) from None
+            # DuckDB cannot read a file whose lines end some with CRLF and some with LF (rows
+            # appended in another editor); such a file is read again with LF endings throughout.
+            if not _mixed_line_endings(source.path):
+                raise _csv_error(e, delimiter) from None
+            normalised = _lf_copy(source.path)
+            try:
+                load(normalised)
+            except duckdb.Error as again:
+                raise _csv_error(again, delimiter) from None
+            finally:
+                normalised.unlink(missing_ok=True)
         # A new table's rowid is its insertion order, which is the file's record order. Numbering
         # afterwards is cheaper than row_number() over () in the CREATE (1.4 s against 1.6 s for
         # a million rows here), which holds DuckDB's parallel insert back.
@@ -549,6 +565,38 @@ def _read_csv(
         encoding=source.encoding,
         delimiter=delimiter,
     )
+
+
+def _mixed_line_endings(path: Path) -> bool:
+    """Whether some lines of the file end with CRLF and others with a bare LF."""
+    crlf = bare_lf = False
+    previous = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            pairs = chunk.count(b"\r\n") + (previous == b"\r" and chunk[:1] == b"\n")
+            crlf = crlf or pairs > 0
+            bare_lf = bare_lf or chunk.count(b"\n") > pairs
+            if crlf and bare_lf:
+                return True
+            previous = chunk[-1:]
+    return False
+
+
+def _lf_copy(path: Path) -> Path:
+    """A temporary copy of the file with every CRLF turned into LF (streamed)."""
+    out = _temp_path(".csv")
+    try:
+        with path.open("rb") as src, out.open("wb") as dst:
+            held = b""
+            while chunk := src.read(_CHUNK):
+                chunk = held + chunk
+                held = b"\r" if chunk.endswith(b"\r") else b""
+                dst.write(chunk[: len(chunk) - len(held)].replace(b"\r\n", b"\n"))
+            dst.write(held)
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+    return out
 
 
 def _renumber_after_blank_lines(

@@ -49,9 +49,13 @@ def _column_rules(column: Column) -> list[Rule]:
     if column.required:
         rules.append(Rule(column.name, "required", f"not ({present})"))
     if column.duckdb_type != "VARCHAR":
-        rules.append(
-            Rule(column.name, f"type {column.type}", f"{present} and {typed(column)} is null")
-        )
+        broken = f"{present} and {typed(column)} is null"
+        if column.duckdb_type == "INTEGER":
+            # DuckDB's cast rounds '2.5' to 3 and reads '1e2' or '0x10': only a whole number
+            # written as one is an integer ('7.0', as spreadsheet and JSON tools write it, is).
+            whole = f"regexp_full_match(trim({c}), '[+-]?[0-9]+([.]0*)?')"
+            broken = f"{present} and ({typed(column)} is null or not {whole})"
+        rules.append(Rule(column.name, f"type {column.type}", broken))
     if column.code_list and column.type == "code":
         codes = _sql_list(code_list(column.code_list))
         rules.append(

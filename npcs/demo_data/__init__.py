@@ -1,8 +1,9 @@
 """Deterministic SYNTHETIC demo landing zone for the warehouse.
 
 ``write_landing_zone(out, scale=1, seed=20241001)`` writes jurisdiction files in the canonical form
-of the core data set; ``calibration_figures(out, as_of)`` recomputes the published figures from
-them (the generator's own self-check).
+of the core data set, or in a member's own layout where one is in force (``ingestion/layouts``);
+``calibration_figures(out, as_of)`` reads them back as ingestion does and recomputes the published
+figures (the generator's own self-check).
 """
 
 from .calibration import calibration_figures

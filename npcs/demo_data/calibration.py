@@ -1,8 +1,14 @@
-"""The generator's self-check: the published figures recomputed straight from the landing CSVs.
+"""The generator's self-check: the published figures recomputed from the written landing zone.
 
-This reads the canonical CSV files written by :func:`write_landing_zone` with pandas; it is a
-check of the generator, not the warehouse's computation (dbt computes the same figures on its
-own from the loaded data).
+The files written by :func:`write_landing_zone` are read back the way ingestion reads them — every
+file of a data set found by :func:`ingestion.landing.scan`; canonical UTF-8 CSVs in one DuckDB
+scan, any other file by :func:`ingestion.readers.read_submission`; mapped to the canonical
+columns by :func:`ingestion.layouts.canonical_select` through the member's layout in
+force (OH-FRANKLIN's Windows-1252 CSVs, OH-HAMILTON's workbook, TN's JSON lines, ...) — and the
+latest submission of each key wins (files in path order, then rows: a corrected resubmission
+replaces the original's rows). The figures are then computed with pandas. This checks the written
+files, not the generator's frames; it is not the warehouse's computation either (dbt computes the
+same figures on its own from the loaded data).
 
 Definitions (``as_of`` = "on or before that date"; ``None`` = everything):
 
@@ -23,25 +29,122 @@ safety score (items 1, 3, 5 reversed) and intent to stay.
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
+
+from ingestion.core_data_set import DATA_SETS
+from ingestion.landing import SubmissionFile, scan
+from ingestion.layouts import canonical_select, layout_for
+from ingestion.readers import ReadOptions, read_submission
 
 from . import profiles as P
 
 
-def read_data_set(landing: Path, data_set: str) -> pd.DataFrame:
-    """All CSV files of one data set, as text, with a ``jurisdiction_id`` column from the path."""
-    frames = []
-    for path in sorted(Path(landing).glob(f"*/{data_set}/*.csv")):
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        df.insert(0, "jurisdiction_id", path.parent.parent.name)
-        frames.append(df)
-    if not frames:
-        return pd.DataFrame(columns=["jurisdiction_id"])
-    return pd.concat(frames, ignore_index=True)
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _is_canonical_csv(f: SubmissionFile) -> bool:
+    return f.path.suffix.lower() == ".csv" and layout_for(f.jurisdiction_id, f.data_set) is None
+
+
+def _csv_header(path: Path) -> tuple[str, ...]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return tuple(h.strip() for h in next(csv.reader(fh)))
+
+
+def read_data_set(
+    landing: Path,
+    data_set: str,
+    latest: bool = True,
+    files: list[SubmissionFile] | None = None,
+) -> pd.DataFrame:
+    """Every file of one data set read back to canonical text, with ``jurisdiction_id`` first.
+
+    Empty cells are missing values. With ``latest`` (the default) only the latest submission of
+    each key per jurisdiction is kept, as staging does: a later file (in path order) replaces an
+    earlier one, a later row of the same file an earlier row. ``latest=False`` keeps every row of
+    every file, in path order. ``files``: the landing zone's submission files if already
+    scanned (those of other data sets are skipped).
+    """
+    ds = DATA_SETS[data_set]
+    cols = ds.column_names
+    if files is None:
+        files, _ = scan(Path(landing))
+    files = [f for f in files if f.data_set == data_set]
+    if not files:
+        return pd.DataFrame(columns=["jurisdiction_id", *cols])
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "create temp table _rows ("
+            + ", ".join(f"{_q(c)} varchar" for c in cols)
+            + ", jurisdiction_id varchar, _file integer, _row_number integer)"
+        )
+        # canonical CSVs: one DuckDB scan per distinct header (no sniffing), as the loader does
+        plain: dict[tuple[str, ...], list[tuple[int, SubmissionFile]]] = {}
+        for i, f in enumerate(files):
+            if _is_canonical_csv(f):
+                plain.setdefault(_csv_header(f.path), []).append((i, f))
+        for header, group in plain.items():
+            spec = ", ".join(f"'c{k}': 'VARCHAR'" for k in range(len(header)))
+            renamed = ", ".join(f"c{k} as {_q(h)}" for k, h in enumerate(header))
+            con.execute(
+                f"""
+                create or replace temp table _plain as
+                select {renamed}, filename,
+                       cast(row_number() over (partition by filename) + 1 as integer)
+                       as _row_number
+                from read_csv(?, header = true, auto_detect = false, columns = {{{spec}}},
+                              delim = ',', quote = '"', escape = '"', filename = true)
+                """,
+                [[str(f.path) for _, f in group]],
+            )
+            con.execute(
+                "create or replace temp table _plain_files as select * from (values "
+                + ", ".join("(?, ?, ?)" for _ in group)
+                + ") v(filename, jurisdiction_id, _file)",
+                [x for i, f in group for x in (str(f.path), f.jurisdiction_id, i)],
+            )
+            select, _ = canonical_select(None, data_set, list(header))
+            con.execute(
+                f"insert into _rows select {select}, pf.jurisdiction_id, pf._file, p._row_number "
+                "from _plain p join _plain_files pf using (filename)"
+            )
+        for i, f in enumerate(files):
+            if _is_canonical_csv(f):
+                continue
+            layout = layout_for(f.jurisdiction_id, f.data_set)
+            options = ReadOptions()
+            if layout is not None:
+                options = ReadOptions(
+                    layout.format, layout.encoding, layout.delimiter, layout.sheet
+                )
+            result = read_submission(con, f.path, options, table="_file")
+            select, _ = canonical_select(layout, data_set, result.columns)
+            con.execute(
+                f"insert into _rows select {select}, ?, ?, _row_number from _file",
+                [f.jurisdiction_id, i],
+            )
+        key = ", ".join(_q(c) for c in ds.key)
+        latest_only = (
+            f"qualify row_number() over (partition by jurisdiction_id, {key} "
+            "order by _file desc, _row_number desc) = 1"
+            if latest
+            else ""
+        )
+        df = con.execute(
+            f"select jurisdiction_id, {', '.join(_q(c) for c in cols)} from _rows "
+            f"{latest_only} order by _file, _row_number"
+        ).df()
+    finally:
+        con.close()
+    return df
 
 
 def _quarter_end(period: pd.Series) -> pd.Series:
@@ -61,11 +164,12 @@ def ps_score(tasc: pd.DataFrame) -> pd.Series:
 
 
 def calibration_figures(landing: Path, as_of: date | None = None) -> dict:
-    """Recompute the calibration figures from the CSV files under ``landing``."""
-    reviews = read_data_set(landing, "reviews")
-    ios = read_data_set(landing, "improvement_opportunities")
-    summary = read_data_set(landing, "review_summary")
-    tasc = read_data_set(landing, "tasc_responses")
+    """Recompute the calibration figures from the files under ``landing`` (see the module)."""
+    files, _ = scan(Path(landing))
+    reviews = read_data_set(landing, "reviews", files=files)
+    ios = read_data_set(landing, "improvement_opportunities", files=files)
+    summary = read_data_set(landing, "review_summary", files=files)
+    tasc = read_data_set(landing, "tasc_responses", files=files)
 
     if as_of is not None:
         cut = pd.Timestamp(as_of)

@@ -1,9 +1,19 @@
 """Deterministic generator of a SYNTHETIC demo landing zone.
 
-``write_landing_zone(out)`` writes ``<out>/<jurisdiction_id>/<data set>/<data set>_FY<year>.csv``
-for every member of the jurisdiction registry, in the canonical CSV form of the core data set
-(UTF-8, comma, header row, ISO dates, ``true``/``false``, empty cell = not known, ``;`` between
-multiple codes), plus ``<out>/README.txt``.
+``write_landing_zone(out)`` writes
+``<out>/<jurisdiction_id>/<data set>/<data set>_FY<year>.<suffix>`` for every member of the
+jurisdiction registry, plus ``<out>/README.txt``. Most files are in the canonical CSV form of the
+core data set (UTF-8, comma, header row, ISO dates, ``true``/``false``, empty cell = not known,
+``;`` between multiple codes). A member with a layout in force (``ingestion/layouts/<ID>.yml``)
+submits that data set in its own layout instead, written by
+inverting the layout (:mod:`.submissions`): OH-FRANKLIN reviews and IOs (Windows-1252 ``;`` CSV,
+US dates, Y/N, race check boxes, own codes), OH-HAMILTON survey responses (XLSX, sheet
+``Responses``), TN workforce (JSON lines), PA-ALLEGHENY outcomes (JSON array), CO reviews
+(tab-separated, US dates, Y/N). NJ sends a corrected resubmission of some FY2023 reviews
+(``reviews_FY2023_corrected.csv``, read after the original: the latest submission wins).
+
+:func:`landing_files` yields every file as its canonical frame before it is written: what
+ingestion must read back from the written file.
 
 What a jurisdiction submits follows ``jurisdiction_sharing_levels.csv``:
 
@@ -29,7 +39,7 @@ generator seeded from ``seed`` and a fixed label, and all loops run in a fixed o
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -43,6 +53,7 @@ from ingestion.reference import Jurisdiction, code_list, jurisdictions
 
 from . import calendar as C
 from . import profiles as P
+from . import submissions as S
 
 ProgressFn = Callable[[str], None]
 
@@ -888,72 +899,93 @@ The records, counts and survey answers are SYNTHETIC demo data made up for testi
 demonstration of the warehouse. They describe no real child, family, staff member or case, and
 must not be read as statistics of any jurisdiction.
 
-Layout: <jurisdiction_id>/<data set>/<data set>_FY<federal fiscal year>.csv, in the canonical
-form of the core data set (UTF-8, comma, header row, ISO dates, true/false, empty cell = not
-known, multiple codes joined by ';').
+Layout: <jurisdiction_id>/<data set>/<data set>_FY<federal fiscal year>.<suffix>. Most files are
+in the canonical form of the core data set (CSV: UTF-8, comma, header row, ISO dates, true/false,
+empty cell = not known, multiple codes joined by ';'). Members with a layout in force
+(ingestion/layouts/<jurisdiction_id>.yml) submit in their own layout instead:
+{own_layouts}
+Corrected resubmission: {correction}
+re-sends some reviews of {original} with a corrected cause of incident; it sorts
+after the original, so its values replace the earlier ones (the latest submission wins).
 """
 
-
-class _Writer:
-    def __init__(self, out: Path):
-        self.out = out
-        self.files = 0
-        self.rows: dict[str, int] = {name: 0 for name in DATA_SETS}
-        self.files_per_set: dict[str, int] = {name: 0 for name in DATA_SETS}
-
-    def write(self, jid: str, data_set: str, frame: pd.DataFrame, fiscal_year: np.ndarray) -> int:
-        if frame.empty:
-            return 0
-        cols = DATA_SETS[data_set].column_names
-        missing = set(cols) ^ (set(frame.columns) - {"_fy"})
-        if missing:
-            raise AssertionError(f"{data_set}: columns differ from the contract: {sorted(missing)}")
-        frame = frame[cols]
-        folder = self.out / jid / data_set
-        folder.mkdir(parents=True, exist_ok=True)
-        written = 0
-        fiscal_year = np.asarray(fiscal_year)
-        for fy in sorted(set(fiscal_year.tolist())):
-            part = frame[fiscal_year == fy]
-            part.to_csv(
-                folder / f"{data_set}_FY{fy}.csv",
-                index=False,
-                lineterminator="\n",
-                encoding="utf-8",
-            )
-            written += 1
-            self.rows[data_set] += len(part)
-        self.files += written
-        self.files_per_set[data_set] += written
-        return written
+# A corrected resubmission: (member, data set, preferred fiscal year). The member's reviews of that
+# year are written as usual, then some of them again, corrected, in a file that sorts after it.
+CORRECTION = ("NJ", "reviews", 2023)
+CORRECTED_SUFFIX = "_corrected"
 
 
-def write_landing_zone(
-    out: Path, scale: int = 1, seed: int = 20241001, progress: ProgressFn | None = None
-) -> dict:
-    """Write the synthetic demo landing zone under ``out`` and return a summary.
+@dataclass
+class LandingFile:
+    """One file of the landing zone, as canonical text ('' = empty) before it is written."""
 
-    Existing files with the same names are overwritten; nothing else in ``out`` is touched.
-    Returns ``{"out", "seed", "scale", "jurisdictions", "files_written", "rows", "files"}`` where
-    ``rows`` and ``files`` count per data set.
+    jurisdiction_id: str
+    data_set: str
+    stem: str  # the file name without its suffix
+    frame: pd.DataFrame  # the data set's canonical columns, in contract order
+
+    @property
+    def folder(self) -> str:
+        return f"{self.jurisdiction_id}/{self.data_set}"
+
+
+def _split_by_fiscal_year(
+    jid: str, data_set: str, frame: pd.DataFrame, fiscal_year: np.ndarray
+) -> list[LandingFile]:
+    if frame.empty:
+        return []
+    cols = DATA_SETS[data_set].column_names
+    missing = set(cols) ^ (set(frame.columns) - {"_fy"})
+    if missing:
+        raise AssertionError(f"{data_set}: columns differ from the contract: {sorted(missing)}")
+    frame = S.representable(jid, data_set, frame[cols])
+    fiscal_year = np.asarray(fiscal_year)
+    return [
+        LandingFile(
+            jid, data_set, f"{data_set}_FY{fy}", frame[fiscal_year == fy].reset_index(drop=True)
+        )
+        for fy in sorted(set(fiscal_year.tolist()))
+    ]
+
+
+def _correction(files: list[LandingFile], seed: int) -> LandingFile | None:
+    """The corrected resubmission of :data:`CORRECTION`'s member, after its original file."""
+    jid, data_set, fy = CORRECTION
+    mine = [f for f in files if f.jurisdiction_id == jid and f.data_set == data_set]
+    if not mine:
+        return None
+    preferred = [f for f in mine if f.stem == f"{data_set}_FY{fy}"]
+    original = preferred[0] if preferred else max(mine, key=lambda f: len(f.frame))
+    fixed = S.corrected_causes(original.frame, _rng(seed, "correction", jid, original.stem))
+    stem = original.stem + CORRECTED_SUFFIX
+    # the loader reads a data set's files in path order: the correction must come later
+    assert f"{original.stem}." < f"{stem}.", (original.stem, stem)
+    return LandingFile(jid, data_set, stem, fixed)
+
+
+def landing_files(
+    scale: int = 1, seed: int = 20241001, progress: ProgressFn | None = None
+) -> Iterator[LandingFile]:
+    """Every file of the demo landing zone, as canonical frames, member by member (in id order).
+
+    The frames hold what each member's file means: ingestion reads the written file back to
+    exactly these values (through the member's layout, where one is in force). ``progress`` is
+    called once per member.
     """
     if int(scale) != scale or scale < 1:
         raise ValueError("scale must be a positive integer")
     scale = int(scale)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     facts = jurisdiction_facts()
     reviews = generate_reviews(facts, scale, seed)
     plan = survey_plan(facts, scale, seed)
-    writer = _Writer(out)
 
     for ji, f in enumerate(facts):
-        before = writer.files
+        files: list[LandingFile] = []
         mine = reviews.jur == ji
         rec_idx = np.flatnonzero(mine & reviews.record)
         agg_idx = np.flatnonzero(mine & ~reviews.record)
         if len(rec_idx):
-            writer.write(
+            files += _split_by_fiscal_year(
                 f.id,
                 "reviews",
                 _reviews_frame(reviews, rec_idx),
@@ -961,7 +993,7 @@ def write_landing_zone(
             )
             io_idx = np.flatnonzero(np.isin(reviews.io_review, rec_idx))
             if len(io_idx):
-                writer.write(
+                files += _split_by_fiscal_year(
                     f.id,
                     "improvement_opportunities",
                     _ios_frame(reviews, io_idx),
@@ -970,20 +1002,67 @@ def write_landing_zone(
         if len(agg_idx):
             summary = _summary_frame(reviews, agg_idx)
             fy = summary["period"].str.slice(0, 4).astype(int) + (summary["period"].str[-1] == "4")
-            writer.write(f.id, "review_summary", summary, fy.to_numpy())
+            files += _split_by_fiscal_year(f.id, "review_summary", summary, fy.to_numpy())
         tasc = _tasc_frame(f, plan, seed)
         if not tasc.empty:
-            writer.write(f.id, "tasc_responses", tasc, tasc["_fy"].to_numpy())
+            files += _split_by_fiscal_year(f.id, "tasc_responses", tasc, tasc["_fy"].to_numpy())
         wf = _workforce_frame(f, scale, seed)
         if not wf.empty:
-            writer.write(f.id, "workforce", wf, wf["_fy"].to_numpy())
+            files += _split_by_fiscal_year(f.id, "workforce", wf, wf["_fy"].to_numpy())
         oc = _outcomes_frame(f, seed)
         if not oc.empty:
-            writer.write(f.id, "outcomes", oc, oc["fiscal_year"].to_numpy())
+            files += _split_by_fiscal_year(f.id, "outcomes", oc, oc["fiscal_year"].to_numpy())
+        if f.id == CORRECTION[0] and (fixed := _correction(files, seed)) is not None:
+            files.append(fixed)
+        yield from files
         if progress is not None:
-            progress(f"{f.id}: {writer.files - before} files")
+            progress(f"{f.id}: {len(files)} files")
 
-    (out / "README.txt").write_text(README.format(seed=seed, scale=scale), encoding="utf-8")
+
+def write_landing_zone(
+    out: Path, scale: int = 1, seed: int = 20241001, progress: ProgressFn | None = None
+) -> dict:
+    """Write the synthetic demo landing zone under ``out`` and return a summary.
+
+    Existing files with the same names are overwritten; nothing else in ``out`` is touched.
+    Returns ``{"out", "seed", "scale", "jurisdictions", "files_written", "rows", "files",
+    "own_layouts", "corrections"}`` where ``rows`` and ``files`` count what was written per data
+    set (a corrected resubmission's rows included), ``own_layouts`` lists the files written in a
+    member's own layout and ``corrections`` the corrected resubmissions.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = {name: 0 for name in DATA_SETS}
+    files = {name: 0 for name in DATA_SETS}
+    own: list[str] = []
+    corrections: list[str] = []
+    for lf in landing_files(scale, seed, progress):
+        folder = out / lf.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        path = S.write_submission(folder, lf.stem, lf.jurisdiction_id, lf.data_set, lf.frame, seed)
+        rel = path.relative_to(out).as_posix()
+        rows[lf.data_set] += len(lf.frame)
+        files[lf.data_set] += 1
+        if S.layout_of(lf.jurisdiction_id, lf.data_set) is not None:
+            own.append(rel)
+        if lf.stem.endswith(CORRECTED_SUFFIX):
+            corrections.append(rel)
+
+    own_kinds = []
+    for jid, data_set in sorted({tuple(p.split("/")[:2]) for p in own}):
+        layout = S.layout_of(jid, data_set)
+        kind = S.file_kind(jid, data_set, layout)
+        own_kinds.append(f"  {jid}/{data_set}: {kind.suffix} (ingestion/layouts/{jid}.yml)")
+    (out / "README.txt").write_text(
+        README.format(
+            seed=seed,
+            scale=int(scale),
+            own_layouts="\n".join(own_kinds),
+            correction=", ".join(corrections) or "(no correction)",
+            original=", ".join(c.replace(CORRECTED_SUFFIX, "") for c in corrections) or "-",
+        ),
+        encoding="utf-8",
+    )
     (out / SYNTHETIC_MARKER).write_text(
         "This landing zone holds synthetic demo data; reports built from it say so.\n",
         encoding="utf-8",
@@ -991,9 +1070,11 @@ def write_landing_zone(
     return {
         "out": str(out),
         "seed": seed,
-        "scale": scale,
-        "jurisdictions": len(facts),
-        "files_written": writer.files,
-        "rows": dict(writer.rows),
-        "files": dict(writer.files_per_set),
+        "scale": int(scale),
+        "jurisdictions": len(jurisdictions()),
+        "files_written": sum(files.values()),
+        "rows": rows,
+        "files": files,
+        "own_layouts": own,
+        "corrections": corrections,
     }

@@ -384,11 +384,12 @@ RATING_MISSING = 0.03
 NARRATIVE_MISSING = 0.08
 
 # Generic synthetic narrative sentences. They never carry a name, a date, an address, a phone or
-# a case number.
+# a case number. A few carry accented letters (vis-à-vis, précis, naïve, español), so that a
+# Windows-1252 export (OH-FRANKLIN) holds bytes that are not UTF-8.
 NARRATIVES: dict[str, tuple[str, ...]] = {
     "teamwork_coordination": (
         "Joint planning with the partner agency was not in place before the incident.",
-        "Roles between child welfare and the partner agency were not clearly agreed.",
+        "Roles of child welfare vis-à-vis the partner agency were not clearly agreed.",
         "A multidisciplinary team meeting could have aligned the safety plan earlier.",
     ),
     "economic_support": (
@@ -398,7 +399,7 @@ NARRATIVES: dict[str, tuple[str, ...]] = {
     ),
     "communication_information_sharing": (
         "Relevant information held by another system did not reach the assigned worker.",
-        "Case notes were not shared in time to inform the safety assessment.",
+        "A précis of the case notes was not shared in time to inform the safety assessment.",
         "Handoffs between shifts did not carry forward key safety concerns.",
     ),
     "workload_staffing": (
@@ -422,7 +423,7 @@ NARRATIVES: dict[str, tuple[str, ...]] = {
         "Mobile access to records was not available during the field visit.",
     ),
     "safety_risk_assessment": (
-        "The safety assessment did not weigh the cumulative history of concerns.",
+        "The safety assessment took a naïve view of the cumulative history of concerns.",
         "Risk factors for the youngest child were not assessed separately.",
     ),
     "family_engagement": (
@@ -438,7 +439,7 @@ NARRATIVES: dict[str, tuple[str, ...]] = {
         "The household lacked a safe sleep space and this was not addressed.",
     ),
     "cultural_responsiveness": (
-        "Services were not offered in the family's preferred language.",
+        "Services were not offered in the family's preferred language (español).",
         "The family's cultural context was not reflected in the service plan.",
     ),
     "other": (

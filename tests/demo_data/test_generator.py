@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from ingestion.core_data_set import DATA_SETS
+from ingestion.layouts import layout_for
 from ingestion.reference import code_list, jurisdictions, sharing_level
 from npcs.demo_data import calibration_figures, write_landing_zone
 from npcs.demo_data.calibration import ps_score, read_data_set
@@ -47,12 +48,19 @@ def figures(landing) -> dict:
     return calibration_figures(landing, AS_OF)
 
 
-def _csv_files(root: Path) -> list[Path]:
-    return sorted(root.glob("*/*/*.csv"))
+def _files(root: Path) -> list[Path]:
+    """Every submission file (canonical CSVs and members' own layouts), hidden files aside."""
+    return sorted(p for p in root.glob("*/*/*") if not p.name.startswith("."))
+
+
+_FRAMES: dict[tuple[Path, str], pd.DataFrame] = {}
 
 
 def _frame(landing: Path, name: str) -> pd.DataFrame:
-    df = read_data_set(landing, name)
+    """The data set read back as ingestion reads it (latest submission per key); cached."""
+    if (landing, name) not in _FRAMES:
+        _FRAMES[(landing, name)] = read_data_set(landing, name)
+    df = _FRAMES[(landing, name)].copy()
     assert not df.empty, name
     return df
 
@@ -63,16 +71,16 @@ def _frame(landing: Path, name: str) -> pd.DataFrame:
 def test_same_seed_gives_identical_bytes(landing, tmp_path):
     second = tmp_path / "again"
     write_landing_zone(second)
-    a = {p.relative_to(landing): p.read_bytes() for p in _csv_files(landing)}
-    b = {p.relative_to(second): p.read_bytes() for p in _csv_files(second)}
+    a = {p.relative_to(landing): p.read_bytes() for p in _files(landing)}
+    b = {p.relative_to(second): p.read_bytes() for p in _files(second)}
+    assert any(p.suffix == ".xlsx" for p in a)  # workbooks too: no time stamps in them
     assert a.keys() == b.keys()
     assert all(a[k] == b[k] for k in a)
     assert (landing / "README.txt").read_bytes() == (second / "README.txt").read_bytes()
 
 
-def test_other_seed_differs(landing, tmp_path):
-    other = tmp_path / "other"
-    write_landing_zone(other, seed=7)
+def test_other_seed_differs(landing, zone_seed7):
+    other, _ = zone_seed7
     assert (other / "CT/reviews/reviews_FY2023.csv").read_bytes() != (
         landing / "CT/reviews/reviews_FY2023.csv"
     ).read_bytes()
@@ -81,26 +89,38 @@ def test_other_seed_differs(landing, tmp_path):
 def test_readme_and_summary(landing):
     assert "SYNTHETIC" in (landing / "README.txt").read_text()
     summary = eval((landing / ".summary").read_text())  # noqa: S307 - our own repr
-    files = _csv_files(landing)
+    files = _files(landing)
     assert summary["files_written"] == len(files)
     for name, n in summary["rows"].items():
-        assert n == len(read_data_set(landing, name)), name
+        assert n == len(read_data_set(landing, name, latest=False)), name
+    assert sorted(summary["own_layouts"]) == sorted(
+        p.relative_to(landing).as_posix()
+        for p in files
+        if layout_for(p.parent.parent.name, p.parent.name) is not None
+    )
+    assert summary["corrections"] == ["NJ/reviews/reviews_FY2023_corrected.csv"]
     messages = (landing / ".messages").read_text().splitlines()
     assert len(messages) == len(jurisdictions())
 
 
 def test_layout_and_headers(landing):
     registry = jurisdictions()
-    for path in _csv_files(landing):
+    canonical = 0
+    for path in _files(landing):
         jid, name = path.parent.parent.name, path.parent.name
         assert jid in registry
         assert name in DATA_SETS
-        assert re.fullmatch(rf"{name}_FY20(2[0-5])\.csv", path.name), path
+        assert re.fullmatch(rf"{name}_FY20(2[0-5])(_corrected)?\.(csv|tsv|xlsx|jsonl?)", path.name)
+        if layout_for(jid, name) is not None:
+            continue  # a member's own layout: tests/demo_data/test_own_layouts.py
+        canonical += 1
+        assert path.suffix == ".csv", path
         raw = path.read_bytes()
         assert not raw.startswith(b"\xef\xbb\xbf") and b"\r\n" not in raw
         with path.open(newline="", encoding="utf-8") as f:
             header = next(csv.reader(f))
         assert header == DATA_SETS[name].column_names, path
+    assert canonical > 500
 
 
 def test_values_follow_the_contract(landing):
@@ -153,7 +173,7 @@ def test_no_personal_identifiers_in_narratives(landing):
 
 
 def test_data_sets_follow_sharing_levels(landing):
-    present = {(p.parent.parent.name, p.parent.name) for p in _csv_files(landing)}
+    present = {(p.parent.parent.name, p.parent.name) for p in _files(landing)}
     for jid, name in present:
         level = (
             "record"
@@ -381,9 +401,8 @@ def test_nested_populations_are_smaller_than_parent(landing):
 # --- scale ---------------------------------------------------------------------------------------
 
 
-def test_scale_two_roughly_doubles(landing, tmp_path):
-    out = tmp_path / "scale2"
-    summary = write_landing_zone(out, scale=2)
+def test_scale_two_roughly_doubles(landing, zone_scale2):
+    out, summary = zone_scale2
     fig2 = calibration_figures(out, AS_OF)
     assert fig2["reviews_completed"] == 2 * 711
     assert fig2["improvement_opportunities"] == 2 * 1841
@@ -393,7 +412,7 @@ def test_scale_two_roughly_doubles(landing, tmp_path):
     assert 1.8 < two["survey_responses"] / one["survey_responses"] < 2.2
     rv = read_data_set(out, "reviews")
     assert not rv.duplicated(["jurisdiction_id", "review_id"]).any()
-    assert summary["rows"]["reviews"] == len(rv)
+    assert summary["rows"]["reviews"] == len(read_data_set(out, "reviews", latest=False))
     wf1 = read_data_set(landing, "workforce")["headcount_start"].astype(int).sum()
     wf2 = read_data_set(out, "workforce")["headcount_start"].astype(int).sum()
     assert 1.8 < wf2 / wf1 < 2.2
