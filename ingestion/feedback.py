@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.landing import SubmissionFile
-from ingestion.raw_loader import LEDGER_TABLE, QUARANTINE_TABLE, FileOutcome, load_data_set
+from ingestion.raw_loader import QUARANTINE_TABLE, FileOutcome, load_data_set
 
 MAX_ROWS_LISTED = 200
 
@@ -122,6 +122,3 @@ def write_feedback(
         (target / f"{stem}.txt").write_text(render_text(report) + "\n")
         written.append(target / f"{stem}.json")
     return written
-
-
-__all__ = ["LEDGER_TABLE", "file_report", "render_text", "validate_file", "write_feedback"]
