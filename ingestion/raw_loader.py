@@ -191,6 +191,52 @@ def record_misplaced(
         raise
 
 
+def record_load_failure(
+    con: duckdb.DuckDBPyConnection,
+    data_set: str,
+    files: list[SubmissionFile],
+    error: BaseException,
+    received_at: datetime | None = None,
+) -> list[FileOutcome]:
+    """Record files whose load failed on an unexpected error (nothing of them was stored).
+
+    The ledger rows have stage ``failed``, not ``load``: the same bytes are tried again on the
+    next run rather than counted as already seen. Only the error's type is recorded — its message
+    could quote a value from the file.
+    """
+    ensure_schema(con)
+    received_at = received_at or datetime.now(UTC).replace(tzinfo=None)
+    outcomes = []
+    for f in files:
+        o = FileOutcome(
+            f,
+            f.sha256(),
+            f.path.stat().st_size,
+            "rejected",
+            reason=(
+                f"{f.relative_path}: could not be loaded because of an internal error "
+                f"({type(error).__name__}); nothing of it was stored and it will be tried again "
+                "on the next run. The partnership's data team has been alerted."
+            ),
+        )
+        outcomes.append(o)
+        _exec(
+            con,
+            f"insert into {LEDGER_TABLE} ({LEDGER_COLUMNS}) values "
+            "(null, ?, ?, ?, ?, ?, ?, 'rejected', 0, 0, 0, ?, null, 'failed')",
+            [
+                f.relative_path,
+                f.jurisdiction_id,
+                data_set,
+                o.sha256,
+                o.size_bytes,
+                received_at,
+                o.reason,
+            ],
+        )
+    return outcomes
+
+
 # --- reading -----------------------------------------------------------------------------------
 
 

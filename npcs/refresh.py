@@ -100,9 +100,17 @@ def run_refresh(
 
     from orchestration.definitions import defs
     from orchestration.defs.jobs import FULL_REFRESH_JOB
+    from orchestration.defs.partitions import sync_partitions
 
     instance = DagsterInstance.get()
     job = defs.resolve_job_def(FULL_REFRESH_JOB)
+    # Every jurisdiction in the registry, as one partition range: one ingestion step, not 38.
+    partitions = sync_partitions(instance)
+    tags = {
+        "dagster/asset_partition_range_start": partitions[0],
+        "dagster/asset_partition_range_end": partitions[-1],
+        "npcs/trigger": "npcs refresh",
+    }
     run_config = {
         "ops": {
             "reporting__partnership_report": {
@@ -125,7 +133,11 @@ def run_refresh(
     try:
         with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
             result = job.execute_in_process(
-                run_config=run_config, instance=instance, raise_on_error=False, run_id=run_id
+                run_config=run_config,
+                instance=instance,
+                raise_on_error=False,
+                run_id=run_id,
+                tags=tags,
             )
     finally:
         stop.set()
@@ -152,6 +164,20 @@ def run_refresh(
             if e.asset_key
         }
     )
+    failed_loads = sorted(
+        {
+            f"{e.asset_key.to_user_string()}: {text}"
+            for e in result.get_asset_materialization_events()
+            if e.asset_key
+            and (
+                text := getattr(
+                    e.materialization.metadata.get("jurisdictions_failed"), "value", None
+                )
+            )
+            and text != "none"
+        }
+    )
+    failed_steps += [f"load failed for jurisdictions of {x}" for x in failed_loads]
     planned = sorted(k.to_user_string() for k in job.asset_layer.executable_asset_keys)
     skipped = [k for k in planned if k not in materialized]
     ok = result.success and not failed_checks and not failed_steps and not skipped

@@ -16,9 +16,12 @@ from orchestration.defs.dbt_project import ensure_manifest  # noqa: E402
 
 ensure_manifest()
 
-from orchestration.defs.automation import landing_zone_sensor  # noqa: E402
+from orchestration.defs.automation import (  # noqa: E402
+    landing_zone_sensor,
+    publish_after_ingestion,
+)
 from orchestration.defs.ingestion import raw_tables  # noqa: E402
-from orchestration.defs.jobs import full_refresh_job  # noqa: E402
+from orchestration.defs.jobs import full_refresh_job, ingest_job, publish_job  # noqa: E402
 from orchestration.defs.quality import soda_checks  # noqa: E402
 from orchestration.defs.reporting import partnership_report  # noqa: E402
 from orchestration.defs.resources import (  # noqa: E402
@@ -31,8 +34,8 @@ from orchestration.defs.transformation import dbt_build, dbt_resource  # noqa: E
 defs = dg.Definitions(
     assets=[raw_tables, dbt_build, partnership_report],
     asset_checks=soda_checks,
-    jobs=[full_refresh_job],
-    sensors=[landing_zone_sensor],
+    jobs=[full_refresh_job, ingest_job, publish_job],
+    sensors=[landing_zone_sensor, publish_after_ingestion],
     resources={
         "warehouse": WarehouseResource(path=dg.EnvVar("NPCS_WAREHOUSE")),
         "landing_zone": LandingZoneResource(path=dg.EnvVar("NPCS_LANDING")),

@@ -1,18 +1,28 @@
-"""Automation: a sensor on the landing zone that starts a refresh when submissions change.
+"""Automation: ingest just the jurisdictions whose files changed, then publish once.
 
-The sensor lists the landing zone (path, size, modification time), compares it with the listing
-it saw last (its cursor) and, when files were added, changed or removed, requests one run of the
-``full_refresh`` job tagged with the jurisdictions and data sets that changed. Ingestion skips
-every file version it has already loaded, so the run does the new files' work only.
+``landing_zone_sensor`` lists the landing zone (path, size, modification time), compares it with
+the listing it saw last (its cursor) and requests one ``ingest_jurisdiction`` run per
+jurisdiction whose files were added, changed or removed — partition = jurisdiction, run key =
+that jurisdiction's listing, so the same change never runs twice. It also adds registry
+jurisdictions that are not yet partitions. One jurisdiction's bad file fails (at most) its own
+run; the others' runs load.
+
+``publish_after_ingestion`` waits until no ingestion run is queued or running, then — if any
+ingestion run succeeded since it last published — requests one ``publish`` run (dbt, mart
+gates, report) for all of them together.
+
+Both are stopped by default: turn them on in the UI (Automation) where the daemon runs.
 """
 
 import hashlib
 import json
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from ingestion.landing import scan
-from orchestration.defs.jobs import FULL_REFRESH_JOB
+from orchestration.defs.jobs import INGEST_JOB, PUBLISH_JOB
+from orchestration.defs.partitions import JURISDICTION_PARTITIONS, missing_partitions
 from orchestration.defs.resources import LandingZoneResource
 
 
@@ -27,31 +37,116 @@ def _listing(landing: LandingZoneResource) -> dict[str, list[int]]:
     return out
 
 
+def _fingerprint(listing: dict[str, list[int]], jurisdiction: str) -> str:
+    mine = {p: v for p, v in listing.items() if p.split("/")[0] == jurisdiction}
+    return hashlib.sha256(json.dumps(mine, sort_keys=True).encode()).hexdigest()[:16]
+
+
 @dg.sensor(
-    job_name=FULL_REFRESH_JOB,
+    job_name=INGEST_JOB,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description=(
-        "Watches the landing zone; when a jurisdiction adds, replaces or removes a file, starts "
-        "`full_refresh` (only new file versions are ingested). Tags name what changed."
+        "Watches the landing zone; starts `ingest_jurisdiction` for each jurisdiction that added, "
+        "replaced or removed a file (only new file versions are loaded)."
     ),
 )
 def landing_zone_sensor(context: dg.SensorEvaluationContext, landing_zone: LandingZoneResource):
+    from ingestion.reference import jurisdictions
+
     now = _listing(landing_zone)
     before = json.loads(context.cursor) if context.cursor else {}
     changed = sorted(p for p in set(now) | set(before) if now.get(p) != before.get(p))
     if not changed:
         return dg.SkipReason("no new, changed or removed files in the landing zone")
-    context.update_cursor(json.dumps(now, sort_keys=True))
-    jurisdictions = sorted({p.split("/")[0] for p in changed if "/" in p})
-    data_sets = sorted({p.split("/")[1] for p in changed if p.count("/") >= 2})
-    run_key = hashlib.sha256(json.dumps(now, sort_keys=True).encode()).hexdigest()[:16]
-    return dg.RunRequest(
-        run_key=run_key,
-        tags={
-            "npcs/trigger": "landing_zone_sensor",
-            "npcs/changed_jurisdictions": ",".join(jurisdictions)[:1000],
-            "npcs/changed_data_sets": ",".join(data_sets),
-            "npcs/changed_files": str(len(changed)),
-        },
+    registry = jurisdictions()
+    touched = sorted({p.split("/")[0] for p in changed if "/" in p})
+    runnable = [j for j in touched if j in registry]
+    for j in sorted(set(touched) - set(runnable)):
+        context.log.warning(
+            f"files under '{j}/', which is not a jurisdiction in the registry: they are recorded "
+            "as rejected in the ledger by the next ingestion run"
+        )
+    new_partitions = missing_partitions(context.instance)
+    requests = []
+    for j in runnable:
+        mine = [p for p in changed if p.split("/")[0] == j]
+        requests.append(
+            dg.RunRequest(
+                run_key=f"{j}:{_fingerprint(now, j)}",
+                partition_key=j,
+                tags={
+                    "npcs/trigger": "landing_zone_sensor",
+                    "npcs/jurisdiction": j,
+                    "npcs/changed_data_sets": ",".join(
+                        sorted({p.split("/")[1] for p in mine if p.count("/") >= 2})
+                    ),
+                    "npcs/changed_files": str(len(mine)),
+                },
+            )
+        )
+    return dg.SensorResult(
+        run_requests=requests,
+        skip_reason=None if requests else "only files outside registered jurisdictions changed",
+        cursor=json.dumps(now, sort_keys=True),
+        dynamic_partitions_requests=(
+            [dg.AddDynamicPartitionsRequest(JURISDICTION_PARTITIONS, new_partitions)]
+            if new_partitions
+            else []
+        ),
+    )
+
+
+def _utc(ts: datetime) -> datetime:
+    """Run storage keeps naive UTC timestamps; make them explicit."""
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+_ACTIVE = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+@dg.sensor(
+    job_name=PUBLISH_JOB,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description=(
+        "Starts one `publish` run (dbt, mart gates, report) once ingestion runs have succeeded "
+        "and none is still queued or running."
+    ),
+)
+def publish_after_ingestion(context: dg.SensorEvaluationContext):
+    instance = context.instance
+    if instance.get_run_records(
+        filters=dg.RunsFilter(job_name=INGEST_JOB, statuses=_ACTIVE), limit=1
+    ):
+        return dg.SkipReason("ingestion runs are still queued or running")
+    since = datetime.fromisoformat(context.cursor) if context.cursor else None
+    done = instance.get_run_records(
+        filters=dg.RunsFilter(
+            job_name=INGEST_JOB, statuses=[dg.DagsterRunStatus.SUCCESS], updated_after=since
+        ),
+        order_by="update_timestamp",
+        ascending=False,
+    )
+    if not done:
+        return dg.SkipReason("no ingestion run has succeeded since the last publish")
+    latest = done[0]
+    jurisdictions = sorted({r.dagster_run.tags.get("dagster/partition", "?") for r in done})
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(
+                run_key=f"publish-after:{latest.dagster_run.run_id}",
+                tags={
+                    "npcs/trigger": "publish_after_ingestion",
+                    "npcs/ingestion_runs": str(len(done)),
+                    "npcs/jurisdictions": ",".join(jurisdictions)[:1000],
+                },
+            )
+        ],
+        cursor=_utc(latest.update_timestamp).isoformat(),
     )

@@ -1,17 +1,41 @@
 """Raw-layer assets: one per data set, loading the landing zone into ``raw.<data set>``.
 
-All six are computed by one subsettable step (one warehouse connection, one Dagster step), and
-each is still its own asset: the UI can materialize any one of them alone.
+The assets are partitioned by jurisdiction (``orchestration/defs/partitions.py``): a run loads
+the files of just the jurisdictions it was started for — one, when the landing-zone sensor saw
+that jurisdiction's files change; all of them, in one run, for ``npcs refresh`` or a backfill
+(``BackfillPolicy.single_run``: a range of partitions is one step, not 38).
+
+All six data sets are computed by one subsettable step (one warehouse connection), and each is
+still its own asset: the UI can materialize any one of them, for any jurisdictions.
+
+Isolation: a file that is bad is rejected with its reason (the ingestion library never raises on
+a bad file). If loading a batch fails on an unexpected error, each jurisdiction is loaded alone,
+so one jurisdiction's failure is recorded in the ledger (and in the materialization's
+``jurisdictions_failed``) while the others' data loads and flows on. A run for a single
+jurisdiction fails when that jurisdiction's load fails.
+
+What each jurisdiction's coordinator and the engineers see in the UI: per partition, an
+observation on the asset with that jurisdiction's files (status, rows loaded and quarantined, the
+reasons, the columns the privacy firewall dropped) and the path of each feedback report.
 """
 
+from collections import defaultdict
 from datetime import UTC, datetime
 
 import dagster as dg
 
 from ingestion.core_data_set import DATA_SETS, DataSet
 from ingestion.feedback import write_feedback
-from ingestion.landing import scan
-from ingestion.raw_loader import load_data_set, raw_table, record_misplaced
+from ingestion.landing import SubmissionFile, scan
+from ingestion.raw_loader import (
+    FileOutcome,
+    LoadResult,
+    load_data_set,
+    raw_table,
+    record_load_failure,
+    record_misplaced,
+)
+from orchestration.defs.partitions import jurisdiction_partitions
 from orchestration.defs.resources import LandingZoneResource, WarehouseResource
 
 RAW_GROUP = "raw"
@@ -30,37 +54,134 @@ def _spec(ds: DataSet) -> dg.AssetSpec:
             f"`{raw_table(ds.name)}` — {ds.description} Loaded as submitted from every "
             f"`<jurisdiction>/{ds.name}/` folder of the landing zone, typed per the core data set, "
             "with lineage columns (jurisdiction_id, source_file, source_row_number, file_sha256, "
-            f"loaded_at). Key per jurisdiction: {', '.join(ds.key)}."
+            f"loaded_at, submission_id). Key per jurisdiction: {', '.join(ds.key)}. "
+            "Partitioned by jurisdiction; every file version is kept, staging reads the latest."
         ),
     )
 
 
-@dg.multi_asset(specs=[_spec(ds) for ds in DATA_SETS.values()], can_subset=True, name="raw_tables")
+class JurisdictionLoadFailed(Exception):
+    """The one jurisdiction of the run could not be loaded (the failure is in the ledger)."""
+
+
+def _load_isolated(
+    context: dg.AssetExecutionContext, con, name: str, files: list[SubmissionFile]
+) -> tuple[LoadResult, list[str]]:
+    """Load a data set's files in one batch; on an unexpected error, jurisdiction by jurisdiction.
+
+    Returns the result and the jurisdictions whose load failed (recorded in the ledger)."""
+    try:
+        return load_data_set(con, name, files), []
+    except Exception as batch_error:  # noqa: BLE001 - isolate, record, then decide below
+        by_jurisdiction: dict[str, list[SubmissionFile]] = defaultdict(list)
+        for f in files:
+            by_jurisdiction[f.jurisdiction_id].append(f)
+        context.log.error(
+            f"raw.{name}: loading {len(by_jurisdiction)} jurisdictions together failed "
+            f"({type(batch_error).__name__}); loading each jurisdiction alone"
+        )
+        result, failed = LoadResult(data_set=name), []
+        for j, group in sorted(by_jurisdiction.items()):
+            try:
+                result.outcomes += load_data_set(con, name, group).outcomes
+            except Exception as e:  # noqa: BLE001
+                context.log.error(
+                    f"raw.{name}: {j}'s files could not be loaded ({type(e).__name__}: {e}); "
+                    "recorded in the ledger, the other jurisdictions go on"
+                )
+                result.outcomes += record_load_failure(con, name, group, e)
+                failed.append(j)
+        return result, failed
+
+
+def _files_table(outcomes: list[FileOutcome]) -> str:
+    lines = [
+        "| file | status | rows read | loaded | quarantined | reason | dropped columns |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for o in outcomes:
+        dropped = ", ".join(f"{d['column']} ({d['reason']})" for d in o.dropped_columns)
+        reason = (o.reason or "").replace("|", "\\|").replace("\n", " ")
+        lines.append(
+            f"| {o.file.path.name} | {o.status} | {o.rows_read} | {o.rows_loaded} | "
+            f"{o.rows_quarantined} | {reason} | {dropped} |"
+        )
+    return "\n".join(lines)
+
+
+def _observations(name: str, outcomes: list[FileOutcome], feedback: list) -> list:
+    """One observation per jurisdiction with files in this run: its ledger view of the run."""
+    by_j: dict[str, list[FileOutcome]] = defaultdict(list)
+    for o in outcomes:
+        by_j[o.file.jurisdiction_id].append(o)
+    reports: dict[str, list[str]] = defaultdict(list)
+    for path in feedback:
+        reports[path.parent.parent.name].append(str(path))
+    out = []
+    for j, items in sorted(by_j.items()):
+        new = [o for o in items if o.status != "unchanged"]
+        out.append(
+            dg.AssetObservation(
+                asset_key=raw_asset_key(name),
+                partition=j,
+                description=f"{j}: {len(new)} new file versions of {name}",
+                metadata={
+                    "files_new": len(new),
+                    "files_unchanged": len(items) - len(new),
+                    "files_rejected": sum(o.status == "rejected" for o in items),
+                    "rows_loaded": sum(o.rows_loaded for o in items),
+                    "rows_quarantined": sum(o.rows_quarantined for o in items),
+                    "files": dg.MetadataValue.md(_files_table(new) if new else "no new files"),
+                    "feedback_reports": dg.MetadataValue.md(
+                        "\n".join(f"- `{p}`" for p in sorted(reports.get(j, []))) or "none"
+                    ),
+                },
+            )
+        )
+    return out
+
+
+@dg.multi_asset(
+    specs=[_spec(ds) for ds in DATA_SETS.values()],
+    can_subset=True,
+    name="raw_tables",
+    partitions_def=jurisdiction_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
 def raw_tables(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     landing_zone: LandingZoneResource,
 ):
-    """Load each selected data set's new landing-zone files into its raw table, and write a
-    feedback report per new file version for the jurisdiction's coordinator (beside the
-    warehouse, in ``feedback/<jurisdiction>/<data set>/``; not in the public reports)."""
+    """Load each selected data set's new landing-zone files of the run's jurisdictions into its
+    raw table, and write a feedback report per new file version for the jurisdiction's
+    coordinator (beside the warehouse, in ``feedback/<jurisdiction>/<data set>/``; not in the
+    public reports)."""
     selected = [ds for ds in DATA_SETS if raw_asset_key(ds) in context.selected_asset_keys]
+    jurisdictions = set(context.partition_keys)
     placed, misplaced = scan(landing_zone.root)
+    placed = [f for f in placed if f.jurisdiction_id in jurisdictions]
+    failures: dict[str, list[str]] = {}
     with warehouse.connect() as con:
         record_misplaced(con, misplaced, datetime.now(UTC).replace(tzinfo=None))
         for m in misplaced:
             context.log.warning(f"rejected {m.reason}")
         for name in selected:
             files = [f for f in placed if f.data_set == name]
-            result = load_data_set(con, name, files)
+            result, failed = _load_isolated(context, con, name, files)
+            if failed:
+                failures[name] = failed
             context.log.info(
                 f"raw.{name}: {result.rows_loaded} rows loaded, {result.rows_quarantined} "
-                f"quarantined; {len(files)} files, {len(result.rejected)} rejected"
+                f"quarantined; {len(files)} files of {len(jurisdictions)} jurisdictions, "
+                f"{len(result.rejected)} rejected"
             )
             for o in result.rejected:
                 context.log.warning(f"rejected {o.reason}")
             (total,) = con.execute(f"select count(*) from {raw_table(name)}").fetchall()[0]
             feedback = write_feedback(con, result.outcomes, warehouse.feedback_dir)
+            for observation in _observations(name, result.outcomes, feedback):
+                context.log_event(observation)
             yield dg.MaterializeResult(
                 asset_key=raw_asset_key(name),
                 metadata={
@@ -71,9 +192,16 @@ def raw_tables(
                     "files_unchanged": sum(o.status == "unchanged" for o in result.outcomes),
                     "files_rejected": len(result.rejected),
                     "feedback_reports": len(feedback),
-                    "jurisdictions": len(result.jurisdictions),
+                    "jurisdictions_in_run": len(jurisdictions),
+                    "jurisdictions_loaded": len(result.jurisdictions),
+                    "jurisdictions_failed": dg.MetadataValue.text(", ".join(failed) or "none"),
                     "rejections": dg.MetadataValue.md(
                         "\n".join(f"- {o.reason}" for o in result.rejected) or "none"
                     ),
                 },
             )
+    if failures and len(jurisdictions) == 1:
+        raise JurisdictionLoadFailed(
+            f"{next(iter(jurisdictions))}'s files of {', '.join(failures)} could not be loaded; "
+            "see the ledger (stage 'failed') and the errors above"
+        )

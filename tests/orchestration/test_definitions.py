@@ -86,32 +86,3 @@ def test_gates_are_blocking_on_raw_tables_and_report_marts():
     for key in graph.asset_check_keys:
         if key.name == "soda_contract":
             assert graph.get_check_spec(key).blocking, key
-
-
-def test_landing_zone_sensor_requests_a_run_only_when_files_change(tmp_path):
-    import dagster as dg
-
-    from orchestration.defs.automation import landing_zone_sensor
-    from orchestration.defs.resources import LandingZoneResource
-
-    folder = tmp_path / "CT" / "workforce"
-    folder.mkdir(parents=True)
-    (folder / "a.csv").write_text("period,role\n")
-    resources = {"landing_zone": LandingZoneResource(path=str(tmp_path))}
-
-    with dg.build_sensor_context(resources=resources) as context:
-        first = landing_zone_sensor(context)
-        assert isinstance(first, dg.RunRequest)
-        assert first.tags["npcs/changed_jurisdictions"] == "CT"
-        cursor = context.cursor
-
-    with dg.build_sensor_context(cursor=cursor, resources=resources) as context:
-        assert isinstance(landing_zone_sensor(context), dg.SkipReason)
-
-    (tmp_path / "ME" / "reviews").mkdir(parents=True)
-    (tmp_path / "ME" / "reviews" / "r.csv").write_text("review_id\n")
-    with dg.build_sensor_context(cursor=cursor, resources=resources) as context:
-        request = landing_zone_sensor(context)
-        assert isinstance(request, dg.RunRequest)
-        assert request.tags["npcs/changed_jurisdictions"] == "ME"
-        assert request.tags["npcs/changed_data_sets"] == "reviews"
