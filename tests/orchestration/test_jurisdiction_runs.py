@@ -113,7 +113,13 @@ def test_a_jurisdiction_run_loads_only_that_jurisdiction(instance, paths):
     assert result.success
     loaded = {j for (j,) in _rows(warehouse, "select distinct jurisdiction_id from raw.reviews")}
     assert loaded == {"CT"}
-    ledger = {j for (j,) in _rows(warehouse, "select distinct jurisdiction_id from raw.submission_ledger where stage = 'load'")}  # noqa: E501
+    ledger = {
+        j
+        for (j,) in _rows(
+            warehouse,
+            "select distinct jurisdiction_id from raw.submission_ledger where stage = 'load'",
+        )
+    }  # noqa: E501
     assert ledger == {"CT"}
 
     # The UI shows the jurisdiction's ledger view of the run on the partition.
