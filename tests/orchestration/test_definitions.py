@@ -86,3 +86,13 @@ def test_gates_are_blocking_on_raw_tables_and_report_marts():
     for key in graph.asset_check_keys:
         if key.name == "soda_contract":
             assert graph.get_check_spec(key).blocking, key
+
+
+def test_the_instance_runs_one_run_at_a_time():
+    """The warehouse has a single writer: queued runs (the sensor starts one per jurisdiction)
+    must go one after another. The session's DAGSTER_HOME uses the repository's dagster.yaml."""
+    from dagster import DagsterInstance
+
+    instance = DagsterInstance.get()
+    assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+    assert instance.get_settings("telemetry") == {"enabled": False}
