@@ -39,7 +39,7 @@ from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS, DataSet
 from ingestion.landing import MisplacedFile, SubmissionFile
 from ingestion.layouts import LayoutError, layout_for
 from ingestion.reference import sharing_level
-from ingestion.validation import find_violations, typed
+from ingestion.validation import find_violations, normalized, typed
 
 RAW_SCHEMA = "raw"
 RESTRICTED_SCHEMA = "restricted"
@@ -498,6 +498,7 @@ def load_data_set(
         "_jurisdiction varchar, _row_number integer)",
     )
     samples = _samples(con, staged)
+    norm = ", ".join(normalized(c) for c in ds.column_names)  # trimmed, NULL when empty
     plain_groups: dict[str, list[SubmissionFile]] = defaultdict(list)
     for f, st in staged.items():
         o = outcomes[f]
@@ -531,8 +532,9 @@ def load_data_set(
             continue
         _exec(
             con,
-            f"insert into _batch select {select}, ? as _file, ? as _jurisdiction, _row_number "
-            f"from {st.table} where {st.where}",
+            f"insert into _batch select {norm}, _file, _jurisdiction, _row_number from "
+            f"(select {select}, ? as _file, ? as _jurisdiction, _row_number "
+            f"from {st.table} where {st.where})",
             [f.relative_path, f.jurisdiction_id],
         )
     # Files read in one scan go into _batch in one insert per distinct column set.
@@ -546,8 +548,9 @@ def load_data_set(
         )
         _exec(
             con,
-            f"insert into _batch select {select}, pf._file, pf._jurisdiction, p._row_number "
-            "from _plain p join _plain_files pf using (filename)",
+            f"insert into _batch select {norm}, _file, _jurisdiction, _row_number from "
+            f"(select {select}, pf._file, pf._jurisdiction, p._row_number "
+            "from _plain p join _plain_files pf using (filename))",
         )
     _exec(con, "drop table if exists _plain_files")
     for st in {s.table for s in staged.values()}:

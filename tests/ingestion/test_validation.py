@@ -8,9 +8,10 @@ import duckdb
 import pytest
 
 from ingestion.core_data_set import REVIEWS
-from ingestion.validation import find_violations
+from ingestion.validation import find_violations, normalized
 
 TODAY = date(2024, 10, 1)
+IDENTIFIER_RULE = "looks like a personal identifier (SSN, e-mail or phone number)"
 GOOD = {
     "review_id": "R1",
     "incident_type": "fatality",
@@ -38,8 +39,8 @@ def _violations(rows: list[dict]) -> set[tuple[int, str, str]]:
         [x for i, r in enumerate(rows) for x in [*[r.get(c) for c in cols], i + 2]],
     ).fetchall()
     con.execute(
-        "create temp table t2 as select *, 'CT/reviews/a.csv' as _file, 'CT' as _jurisdiction "
-        "from t"
+        f"create temp table t2 as select {', '.join(normalized(c) for c in cols)}, _row_number, "
+        "'CT/reviews/a.csv' as _file, 'CT' as _jurisdiction from t"
     ).fetchall()
     find_violations(con, "reviews", "t2", TODAY)
     return {
@@ -71,6 +72,9 @@ def test_a_good_row_has_no_violations():
             ("child_race_ethnicity", "code list race_ethnicity"),
         ),
         ({"open_case_at_incident": "maybe"}, ("open_case_at_incident", "type boolean")),
+        ({"review_id": "123-45-6789"}, ("review_id", IDENTIFIER_RULE)),
+        ({"review_id": "jane.doe@example.org"}, ("review_id", IDENTIFIER_RULE)),
+        ({"review_id": "(555) 123-4567"}, ("review_id", IDENTIFIER_RULE)),
     ],
 )
 def test_each_rule_flags_its_column(change, expected):
