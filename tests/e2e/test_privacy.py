@@ -32,6 +32,9 @@ def _plant(landing: Path) -> None:
     g = sorted((landing / "CT" / "improvement_opportunities").glob("*.csv"))[0]
     rows = list(csv.DictReader(g.open()))
     rows[0]["narrative"] = NARRATIVE
+    # A stray identifier as the whole value of a canonical identifier column: too few to drop
+    # the column, so the row is quarantined and its value masked.
+    rows[1]["io_id"] = PLANTED["ssn"]
     with g.open("w", newline="") as out:
         w = csv.DictWriter(out, fieldnames=[*rows[0].keys()])
         w.writeheader()
@@ -95,6 +98,11 @@ def test_planted_identifiers_are_stored_nowhere(demo_landing, tmp_path):
         dropped = con.execute(
             "select dropped_columns from raw.submission_ledger where dropped_columns is not null"
         ).fetchall()
+        stray = con.execute(
+            "select value from raw.quarantine where jurisdiction_id = 'CT' "
+            "and data_set = 'improvement_opportunities' and column_name = 'io_id' "
+            "and rule like 'looks like a personal identifier%'"
+        ).fetchall()
         narratives = con.execute(
             "select narrative_redacted from restricted.io_narratives where jurisdiction_id = 'CT'"
             " and narrative_redacted like '%REDACTED%'"
@@ -105,3 +113,4 @@ def test_planted_identifiers_are_stored_nowhere(demo_landing, tmp_path):
     for column in PLANTED:
         assert column in recorded  # the ledger says which column was dropped, not its values
     assert narratives, "the planted narrative is kept only redacted"
+    assert stray == [("[masked ssn]",)]
