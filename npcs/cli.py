@@ -103,6 +103,158 @@ def refresh(
     raise typer.Exit(code=1)
 
 
+release_app = typer.Typer(
+    help=(
+        "Frozen, reproducible releases: `npcs release --as-of YYYY-MM-DD` freezes one; "
+        "`rebuild` proves it reproduces; `diff` shows what later submissions would change."
+    ),
+    invoke_without_command=True,
+    add_completion=False,
+)
+app.add_typer(release_app, name="release")
+
+
+def _release_paths(warehouse: Path | None, releases: Path | None):
+    from npcs.settings import Settings
+
+    s = Settings.from_env()
+    return (warehouse or s.warehouse).resolve(), (releases or s.releases).resolve(), s
+
+
+@release_app.callback()
+def release(
+    ctx: typer.Context,
+    as_of: str = typer.Option(
+        None, "--as-of", help="Freeze a release whose figures count up to YYYY-MM-DD."
+    ),
+    name: str = typer.Option(None, "--name", help="Release id (default: the --as-of date)."),
+    warehouse: Path = typer.Option(
+        None, "--warehouse", help="Live warehouse (default: env NPCS_WAREHOUSE)."
+    ),
+    releases: Path = typer.Option(
+        None, "--releases", help="Releases folder (default: env NPCS_RELEASES)."
+    ),
+) -> None:
+    """Freeze a release: the marts built from exactly the submission versions loaded now,
+    gated by the mart Soda contracts, stored as Parquet with the report and a manifest."""
+    ctx.obj = {"warehouse": warehouse, "releases": releases}
+    if ctx.invoked_subcommand is not None:
+        return
+    if as_of is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(code=2)
+    from ingestion.landing import SYNTHETIC_MARKER
+    from releases.build import ReleaseError
+    from releases.release import create_release
+
+    live, folder, s = _release_paths(warehouse, releases)
+    start = time.perf_counter()
+    try:
+        with console.status("building the release…"):
+            manifest = create_release(
+                live,
+                folder,
+                _parse_date(as_of),
+                synthetic=(s.landing / SYNTHETIC_MARKER).exists(),
+                name=name,
+            )
+    except ReleaseError as e:
+        console.print(f"[red]release not made[/red]: {e}")
+        raise typer.Exit(code=1) from e
+    console.print(
+        f"[green]release {manifest['release_id']}[/green] made in "
+        f"{time.perf_counter() - start:.1f}s: {len(manifest['tables'])} tables, "
+        f"{len(manifest['submissions'])} submission versions (ids <= "
+        f"{manifest['max_submission_id']}) -> {folder / manifest['release_id']}"
+    )
+    typer.echo(json.dumps(manifest["headline"], indent=2))
+
+
+@release_app.command("list")
+def release_list(ctx: typer.Context) -> None:
+    """List the releases with their as-of date and pinned submissions."""
+    from releases.release import list_releases, load_manifest
+
+    _, folder, _ = _release_paths(ctx.obj["warehouse"], ctx.obj["releases"])
+    for rid in list_releases(folder):
+        m = load_manifest(folder, rid)
+        typer.echo(
+            f"{rid}\tas of {m['as_of']}\tcreated {m['created_at']}\t"
+            f"submissions <= {m['max_submission_id']}\t{len(m['tables'])} tables"
+        )
+
+
+@release_app.command("rebuild")
+def release_rebuild(
+    ctx: typer.Context, release_id: str = typer.Argument(..., help="The release to rebuild.")
+) -> None:
+    """Rebuild a release from the warehouse's raw history and compare every table with it.
+    Exits 0 when every table is identical."""
+    from releases.build import ReleaseError
+    from releases.release import rebuild_release
+
+    live, folder, _ = _release_paths(ctx.obj["warehouse"], ctx.obj["releases"])
+    try:
+        with console.status(f"rebuilding release {release_id}…"):
+            checks = rebuild_release(live, folder, release_id)
+    except ReleaseError as e:
+        console.print(f"[red]cannot rebuild[/red]: {e}")
+        raise typer.Exit(code=1) from e
+    different = [c for c in checks if not c.identical]
+    for c in checks:
+        mark = "identical" if c.identical else f"DIFFERENT ({c.rows_release} -> {c.rows_now} rows)"
+        typer.echo(f"{c.table}\t{mark}")
+    if different:
+        console.print(f"[red]{len(different)} of {len(checks)} tables differ[/red]")
+        raise typer.Exit(code=1)
+    console.print(f"[green]all {len(checks)} tables identical[/green] to release {release_id}")
+
+
+@release_app.command("diff")
+def release_diff(
+    ctx: typer.Context,
+    release_id: str = typer.Argument(..., help="The release to compare with."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """What the submissions received since a release would change in its published tables.
+    Exits 0 when nothing would change, 3 when something would."""
+    from dataclasses import asdict
+
+    from releases.build import ReleaseError
+    from releases.release import diff_release
+
+    live, folder, _ = _release_paths(ctx.obj["warehouse"], ctx.obj["releases"])
+    try:
+        with console.status(f"comparing release {release_id} with the current submissions…"):
+            d = diff_release(live, folder, release_id)
+    except ReleaseError as e:
+        console.print(f"[red]cannot compare[/red]: {e}")
+        raise typer.Exit(code=1) from e
+    if as_json:
+        typer.echo(json.dumps(asdict(d), indent=2, default=str))
+    else:
+        typer.echo(f"release {d.release_id}: {len(d.later_submissions)} later submission versions")
+        for s in d.later_submissions:
+            typer.echo(
+                f"  #{s['submission_id']} {s['source_file']} ({s['status']}, "
+                f"{s['rows_loaded']} rows, received {s['received_at']})"
+            )
+        for k, (old, new) in d.headline_changes.items():
+            typer.echo(f"headline {k}: {old} -> {new}")
+        for t in d.tables:
+            if t.differs:
+                typer.echo(
+                    f"{t.table}: {t.added} added, {t.removed} removed, {t.changed} changed"
+                    f" (key {', '.join(t.key) or 'whole row'})"
+                )
+                for e in t.examples:
+                    typer.echo(f"    {e}")
+        unchanged = sum(not t.differs for t in d.tables)
+        typer.echo(f"{unchanged} of {len(d.tables)} tables unchanged")
+    if d.differs:
+        raise typer.Exit(code=3)
+
+
 @app.command()
 def validate(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The file to check."),

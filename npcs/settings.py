@@ -25,6 +25,7 @@ DEFAULTS = {
     "NPCS_WAREHOUSE": "data/warehouse/npcs.duckdb",
     "NPCS_LANDING": "data/landing",
     "NPCS_REPORTS": "data/reports",
+    "NPCS_RELEASES": "data/releases",
     "DAGSTER_HOME": "dagster_home",
 }
 
@@ -48,6 +49,7 @@ class Settings:
     landing: Path
     reports: Path
     dagster_home: Path
+    releases: Path
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -57,6 +59,7 @@ class Settings:
             landing=Path(os.environ["NPCS_LANDING"]),
             reports=Path(os.environ["NPCS_REPORTS"]),
             dagster_home=Path(os.environ["DAGSTER_HOME"]),
+            releases=Path(os.environ["NPCS_RELEASES"]),
         )
 
 

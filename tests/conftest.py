@@ -30,6 +30,7 @@ def isolated_environment(tmp_path_factory) -> Path:
     os.environ["NPCS_WAREHOUSE"] = str(root / "warehouse" / "npcs.duckdb")
     os.environ["NPCS_LANDING"] = str(root / "landing")
     os.environ["NPCS_REPORTS"] = str(root / "reports")
+    os.environ["NPCS_RELEASES"] = str(root / "releases")
     configure_environment()
     return root
 

@@ -14,9 +14,11 @@ so one jurisdiction's failure is recorded in the ledger (and in the materializat
 ``jurisdictions_failed``) while the others' data loads and flows on. A run for a single
 jurisdiction fails when that jurisdiction's load fails.
 
-What each jurisdiction's coordinator and the engineers see in the UI: per partition, an
-observation on the asset with that jurisdiction's files (status, rows loaded and quarantined, the
-reasons, the columns the privacy firewall dropped) and the path of each feedback report.
+What the engineers see in the UI, on each partition's materialization: for a run of one
+jurisdiction (the sensor's), its files one by one (status, rows loaded and quarantined, reasons,
+columns the privacy firewall dropped) and the feedback report paths; for a run over many, one row
+per jurisdiction and every rejection with its reason. (One event per partition and data set; a
+per-jurisdiction observation on top doubled the run's event writes for no new information.)
 """
 
 from collections import defaultdict
@@ -109,36 +111,45 @@ def _files_table(outcomes: list[FileOutcome]) -> str:
     return "\n".join(lines)
 
 
-def _observations(name: str, outcomes: list[FileOutcome], feedback: list) -> list:
-    """One observation per jurisdiction with files in this run: its ledger view of the run."""
+def _by_jurisdiction_table(outcomes: list[FileOutcome], feedback: list) -> str:
+    """One row per jurisdiction of the run with files: what happened to its new file versions."""
     by_j: dict[str, list[FileOutcome]] = defaultdict(list)
     for o in outcomes:
         by_j[o.file.jurisdiction_id].append(o)
-    reports: dict[str, list[str]] = defaultdict(list)
+    reports: dict[str, int] = defaultdict(int)
     for path in feedback:
-        reports[path.parent.parent.name].append(str(path))
-    out = []
+        reports[path.parent.parent.name] += 1
+    lines = [
+        "| jurisdiction | new files | unchanged | rejected | rows loaded | quarantined "
+        "| feedback reports |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for j, items in sorted(by_j.items()):
         new = [o for o in items if o.status != "unchanged"]
-        out.append(
-            dg.AssetObservation(
-                asset_key=raw_asset_key(name),
-                partition=j,
-                description=f"{j}: {len(new)} new file versions of {name}",
-                metadata={
-                    "files_new": len(new),
-                    "files_unchanged": len(items) - len(new),
-                    "files_rejected": sum(o.status == "rejected" for o in items),
-                    "rows_loaded": sum(o.rows_loaded for o in items),
-                    "rows_quarantined": sum(o.rows_quarantined for o in items),
-                    "files": dg.MetadataValue.md(_files_table(new) if new else "no new files"),
-                    "feedback_reports": dg.MetadataValue.md(
-                        "\n".join(f"- `{p}`" for p in sorted(reports.get(j, []))) or "none"
-                    ),
-                },
-            )
+        lines.append(
+            f"| {j} | {len(new)} | {len(items) - len(new)} | "
+            f"{sum(o.status == 'rejected' for o in items)} | "
+            f"{sum(o.rows_loaded for o in items)} | {sum(o.rows_quarantined for o in items)} | "
+            f"{reports.get(j, 0)} |"
         )
-    return out
+    return "\n".join(lines)
+
+
+def _run_detail(outcomes: list[FileOutcome], feedback: list, jurisdictions: set[str]) -> dict:
+    """What the UI shows on each partition the run materialized.
+
+    Dagster gives every partition of a range run the same metadata, so a run for one
+    jurisdiction (the sensor's) shows that jurisdiction's files one by one, with the feedback
+    report paths; a run over many shows one row per jurisdiction and the rejected files."""
+    new = [o for o in outcomes if o.status != "unchanged"]
+    if len(jurisdictions) == 1:
+        return {
+            "files": dg.MetadataValue.md(_files_table(new) if new else "no new files"),
+            "feedback_report_paths": dg.MetadataValue.md(
+                "\n".join(f"- `{p}`" for p in sorted(map(str, feedback))) or "none"
+            ),
+        }
+    return {"jurisdictions": dg.MetadataValue.md(_by_jurisdiction_table(outcomes, feedback))}
 
 
 @dg.multi_asset(
@@ -180,8 +191,6 @@ def raw_tables(
                 context.log.warning(f"rejected {o.reason}")
             (total,) = con.execute(f"select count(*) from {raw_table(name)}").fetchall()[0]
             feedback = write_feedback(con, result.outcomes, warehouse.feedback_dir)
-            for observation in _observations(name, result.outcomes, feedback):
-                context.log_event(observation)
             yield dg.MaterializeResult(
                 asset_key=raw_asset_key(name),
                 metadata={
@@ -198,6 +207,7 @@ def raw_tables(
                     "rejections": dg.MetadataValue.md(
                         "\n".join(f"- {o.reason}" for o in result.rejected) or "none"
                     ),
+                    **_run_detail(result.outcomes, feedback, jurisdictions),
                 },
             )
     if failures and len(jurisdictions) == 1:

@@ -35,7 +35,11 @@ class NpcsDbtTranslator(DagsterDbtTranslator):
         return dbt_resource_props["schema"]
 
 
-translator = NpcsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+# dbt tests are not loaded as 155 Dagster asset checks: each check costs three event writes per
+# refresh (~4 s of a 30 s budget). They still run in every `dbt build` — a failing test fails the
+# step, so nothing downstream runs — and each model's materialization carries its tests' tally.
+# The warehouse's gates in the UI are the Soda contracts (orchestration/defs/quality.py).
+translator = NpcsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=False))
 
 
 @dbt_assets(
@@ -47,9 +51,8 @@ translator = NpcsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 )
 def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Seeds (code lists and registry into ``reference``), staging views, intermediate models and
-    the conformed marts, built and tested by one ``dbt build``; every dbt test is an asset check.
-    Each built table and view gets its row count as metadata once dbt has released the
-    warehouse."""
+    the conformed marts, built and tested by one ``dbt build``. Each built table and view gets
+    its row count and its dbt tests' results as metadata once dbt has released the warehouse."""
     # Unit tests run in the test suite (tests/dbt_project), not in every production refresh.
     yield from _build(context, dbt, warehouse, ["build", "--exclude-resource-type", "unit_test"])
 
@@ -64,7 +67,7 @@ def _build(context, dbt: DbtCliResource, warehouse: WarehouseResource, args: lis
     except Exception as e:  # still record what dbt built before failing the step
         error = e
     _keep_parse_state(Path(invocation.target_path))
-    yield from with_row_counts(context, events, warehouse)
+    yield from with_build_metadata(context, events, warehouse)
     if error is None and not invocation.is_successful():
         error = invocation.get_error()
     if error is not None:
@@ -86,8 +89,27 @@ def _keep_parse_state(invocation_target: Path) -> None:
     shutil.rmtree(invocation_target, ignore_errors=True)
 
 
-def with_row_counts(context, events: list, warehouse: WarehouseResource):
-    """Add ``dagster/row_count`` to each model output (asset key = [schema, table])."""
+def _test_tallies(events: list) -> tuple[dict[dg.AssetKey, dict[str, list[str]]], list]:
+    """Split dbt test results (observations on the tested assets) from the other events."""
+    tallies: dict[dg.AssetKey, dict[str, list[str]]] = {}
+    rest = []
+    for e in events:
+        unique_id = getattr(e, "metadata", {}).get("unique_id")
+        unique_id = getattr(unique_id, "value", unique_id)
+        if isinstance(e, dg.AssetObservation) and str(unique_id).startswith("test."):
+            status = e.metadata.get("status")
+            status = str(getattr(status, "value", status) or "unknown")
+            name = str(unique_id).split(".")[2] if str(unique_id).count(".") >= 2 else unique_id
+            tallies.setdefault(e.asset_key, {}).setdefault(status, []).append(name)
+        else:
+            rest.append(e)
+    return tallies, rest
+
+
+def with_build_metadata(context, events: list, warehouse: WarehouseResource):
+    """Add ``dagster/row_count`` and the dbt tests' results to each model output (asset key =
+    [schema, table]); the per-test observations themselves are not re-emitted."""
+    tallies, events = _test_tallies(events)
     outputs = [e for e in events if isinstance(e, dg.Output)]
     if not outputs:
         yield from events
@@ -104,10 +126,22 @@ def with_row_counts(context, events: list, warehouse: WarehouseResource):
             except Exception:  # a model dbt skipped or failed has no table to count
                 continue
     for e in events:
-        if isinstance(e, dg.Output) and e.output_name in counts:
-            yield e.with_metadata({**e.metadata, "dagster/row_count": counts[e.output_name]})
-        else:
+        if not isinstance(e, dg.Output):
             yield e
+            continue
+        extra = {}
+        if e.output_name in counts:
+            extra["dagster/row_count"] = counts[e.output_name]
+        tally = tallies.get(context.asset_key_for_output(e.output_name))
+        if tally:
+            failing = sorted(n for st, names in tally.items() if st != "pass" for n in names)
+            extra["dbt_tests_passed"] = len(tally.get("pass", []))
+            extra["dbt_tests_not_passed"] = len(failing)
+            if failing:
+                extra["dbt_tests_failing"] = dg.MetadataValue.md(
+                    "\n".join(f"- `{n}`" for n in failing)
+                )
+        yield e.with_metadata({**e.metadata, **extra}) if extra else e
 
 
 class NpcsDbtCliResource(DbtCliResource):

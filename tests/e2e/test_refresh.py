@@ -36,6 +36,21 @@ def test_demo_refresh_passes_every_gate(demo_refresh):
     assert "reporting/partnership_report" in demo_refresh.materialized
 
 
+def test_each_mart_materialization_carries_its_dbt_tests_and_row_count(demo_refresh):
+    from dagster import AssetKey, DagsterInstance
+
+    instance = DagsterInstance.get()
+    for key in (["reviews", "fct_reviews"], ["workforce", "agg_tasc_scores"]):
+        event = instance.get_latest_materialization_event(AssetKey(key))
+        assert event.run_id == demo_refresh.run_id
+        metadata = {
+            k: getattr(v, "value", v) for k, v in event.asset_materialization.metadata.items()
+        }
+        assert metadata["dbt_tests_passed"] > 0, key
+        assert metadata["dbt_tests_not_passed"] == 0, key
+        assert metadata["dagster/row_count"] > 0, key
+
+
 def test_headline_as_of_2024_10_01_matches_the_published_findings(demo_refresh):
     h = _headline(demo_refresh.settings.reports)
     assert h["as_of"] == DEMO_AS_OF.isoformat()

@@ -122,16 +122,13 @@ def test_a_jurisdiction_run_loads_only_that_jurisdiction(instance, paths):
     }  # noqa: E501
     assert ledger == {"CT"}
 
-    # The UI shows the jurisdiction's ledger view of the run on the partition.
-    records = instance.fetch_observations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey(["raw", "reviews"]), asset_partitions=["CT"]),
-        limit=10,
-    ).records
-    assert records, "no observation for CT's partition"
-    metadata = records[0].asset_observation.metadata
+    # The UI shows the jurisdiction's files, one by one, on the partition's materialization.
+    event = instance.get_latest_materialization_event(dg.AssetKey(["raw", "reviews"]))
+    assert event.dagster_event.partition == "CT"
+    metadata = event.asset_materialization.metadata
     assert metadata["files_new"].value >= 1
-    assert "accepted" in metadata["files"].value
-    assert "feedback" in metadata["feedback_reports"].value
+    assert "| accepted" in metadata["files"].value
+    assert "feedback" in metadata["feedback_report_paths"].value
     materialized = instance.get_materialized_partitions(dg.AssetKey(["raw", "reviews"]))
     assert materialized == {"CT"}
 
@@ -170,6 +167,12 @@ def test_one_jurisdictions_failure_never_blocks_another(instance, paths, monkeyp
         for e in result.get_asset_materialization_events()
     }
     assert failed_meta["raw/reviews"] == "ME"
+    table = next(
+        e.materialization.metadata["jurisdictions"].value
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "raw/reviews"
+    )
+    assert "| OH-FRANKLIN |" in table and "| ME |" in table
 
     # Fixed: the next run for ME loads its files completely (failed loads are retried).
     monkeypatch.undo()

@@ -1,0 +1,226 @@
+"""Build the marts from a pinned set of submission versions, in a warehouse of their own."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingestion.core_data_set import DATA_SETS
+from ingestion.raw_loader import LEDGER_TABLE, raw_table
+from npcs.settings import CONTRACTS_DIR, DBT_PROJECT_DIR
+
+# The schemas whose tables a release publishes (dbt mart folders; staging and intermediate are
+# implementation, raw holds submissions).
+NON_PUBLISHED_SCHEMAS = ("raw", "restricted", "staging", "intermediate", "reference", "main")
+# Doubles are compared and hashed at this many decimals: a sum computed by parallel threads in
+# another order may differ in the last bits, which is not a change of a published figure.
+DOUBLE_DECIMALS = 9
+
+
+class ReleaseError(Exception):
+    """A release cannot be made, rebuilt or compared; the message says why."""
+
+
+@dataclass(frozen=True)
+class Built:
+    warehouse: Path
+    manifest: dict  # dbt's manifest.json (keys of the tables)
+
+
+def code_version() -> str:
+    """A hash of everything that defines the marts: dbt models, macros, seeds, project files."""
+    h = hashlib.sha256()
+    for folder in ("models", "macros", "seeds", "tests"):
+        for p in sorted((DBT_PROJECT_DIR / folder).rglob("*")):
+            if p.is_file():
+                h.update(p.relative_to(DBT_PROJECT_DIR).as_posix().encode())
+                h.update(p.read_bytes())
+    for name in ("dbt_project.yml",):
+        h.update((DBT_PROJECT_DIR / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def max_submission_id(live: Path) -> int:
+    con = duckdb.connect(str(live), read_only=True)
+    try:
+        (n,) = con.execute(f"select coalesce(max(submission_id), 0) from {LEDGER_TABLE}").fetchone()
+    except duckdb.CatalogException as e:
+        raise ReleaseError(f"{live} has no submission ledger: run `npcs refresh` first") from e
+    finally:
+        con.close()
+    return int(n)
+
+
+def pinned_submissions(live: Path, max_id: int) -> list[dict]:
+    """The loaded file versions a release pins (the ledger rows, without rejection reasons)."""
+    con = duckdb.connect(str(live), read_only=True)
+    try:
+        rows = con.execute(
+            f"""
+            select submission_id, source_file, jurisdiction_id, data_set, file_sha256,
+                   strftime(received_at, '%Y-%m-%dT%H:%M:%S') as received_at, status,
+                   rows_loaded
+            from {LEDGER_TABLE}
+            where stage = 'load' and submission_id <= ? order by submission_id
+            """,
+            [max_id],
+        ).fetchall()
+    finally:
+        con.close()
+    cols = (
+        "submission_id",
+        "source_file",
+        "jurisdiction_id",
+        "data_set",
+        "file_sha256",
+        "received_at",
+        "status",
+        "rows_loaded",
+    )
+    return [dict(zip(cols, r)) for r in rows]
+
+
+def _copy_pinned_raw(live: Path, target: Path, max_id: int) -> None:
+    """A new warehouse holding the live raw rows of submission versions <= max_id only."""
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(f"attach '{live}' as live (read_only)").fetchall()
+        con.execute("create schema raw").fetchall()
+        for name in DATA_SETS:
+            table = raw_table(name)
+            con.execute(
+                f"create table {table} as select * from live.{table} where submission_id <= ?",
+                [max_id],
+            ).fetchall()
+        con.execute(
+            f"create table {LEDGER_TABLE} as select * from live.{LEDGER_TABLE} "
+            "where submission_id <= ?",
+            [max_id],
+        ).fetchall()
+        con.execute("detach live").fetchall()
+    finally:
+        con.close()
+
+
+def _dbt_build(warehouse: Path, workdir: Path) -> dict:
+    """``dbt build`` (seeds, models, no unit tests) into ``warehouse``; returns dbt's manifest."""
+    env = {**os.environ, "NPCS_WAREHOUSE": str(warehouse)}
+    target, logs = workdir / "dbt_target", workdir / "dbt_logs"
+    dbt = Path(sys.executable).parent / "dbt"
+    proc = subprocess.run(
+        [
+            str(dbt),
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(logs),
+            "--exclude-resource-type",
+            "unit_test",
+            "--quiet",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-30:])
+        raise ReleaseError(f"dbt build failed for the release:\n{tail}")
+    return json.loads((target / "manifest.json").read_text())
+
+
+def _gate(warehouse: Path) -> None:
+    """The mart Soda contracts must pass on the release's tables."""
+    from quality_checks.gate import verify
+
+    failed = []
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        for contract in sorted(CONTRACTS_DIR.glob("*/*.yml")):
+            if contract.parent.name == "raw":
+                continue
+            result = verify(con, contract)
+            if not result.passed:
+                failed.append(result.summary())
+    finally:
+        con.close()
+    if failed:
+        raise ReleaseError("a mart gate failed, no release made:\n" + "\n".join(failed))
+
+
+def build_pinned(live: Path, max_id: int, workdir: Path) -> Built:
+    """Build and gate the marts from the pinned submission versions, in ``workdir``."""
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True)
+    warehouse = workdir / "release.duckdb"
+    _copy_pinned_raw(live, warehouse, max_id)
+    manifest = _dbt_build(warehouse, workdir)
+    _gate(warehouse)
+    return Built(warehouse=warehouse, manifest=manifest)
+
+
+def published_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """``schema.table`` of every published table (the dbt mart schemas)."""
+    rows = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = current_database() and table_type = 'BASE TABLE' "
+        f"and table_schema not in ({', '.join(repr(s) for s in NON_PUBLISHED_SCHEMAS)}) "
+        "order by 1, 2"
+    ).fetchall()
+    return [f"{s}.{t}" for s, t in rows]
+
+
+def table_keys(manifest: dict, table: str) -> list[str]:
+    """The primary key of a mart from its dbt contract (empty when it declares none)."""
+    schema, name = table.split(".")
+    for node in manifest["nodes"].values():
+        if node.get("resource_type") != "model":
+            continue
+        if node.get("schema") != schema or (node.get("alias") or node["name"]) != name:
+            continue
+        for c in node.get("constraints") or []:
+            if c.get("type") == "primary_key":
+                return list(c.get("columns") or [])
+        for col in (node.get("columns") or {}).values():
+            if any(c.get("type") == "primary_key" for c in col.get("constraints") or []):
+                return [col["name"]]
+    return []
+
+
+def canonical_select(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[str, list[str]]:
+    """SELECT list giving each column as comparable text (doubles rounded), and the columns."""
+    cols = con.execute(f"select * from {relation} limit 0").description
+    names, parts = [], []
+    for name, type_code, *_ in cols:
+        q = '"' + name.replace('"', '""') + '"'
+        kind = str(type_code).upper()
+        expr = f"round({q}, {DOUBLE_DECIMALS})" if kind in ("DOUBLE", "FLOAT") else q
+        parts.append(f"cast({expr} as varchar) as {q}")
+        names.append(name)
+    return ", ".join(parts), names
+
+
+def content_hash(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, str]:
+    """Rows and a content hash of a table or Parquet relation, independent of row order."""
+    select, names = canonical_select(con, relation)
+    row = " || '\x1f' || ".join(
+        "coalesce(" + '"' + n.replace('"', '""') + '"' + ", '\x00')" for n in names
+    )
+    rows, digest = con.execute(
+        f"select count(*), sha256(coalesce(string_agg(r, '\x1e' order by r), '')) "
+        f"from (select {row} as r from (select {select} from {relation}))"
+    ).fetchone()
+    return int(rows), digest

@@ -1,0 +1,304 @@
+"""Make, rebuild and compare releases (see the package docstring)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from releases.build import (
+    Built,
+    ReleaseError,
+    build_pinned,
+    canonical_select,
+    code_version,
+    content_hash,
+    max_submission_id,
+    pinned_submissions,
+    published_tables,
+    table_keys,
+)
+
+MANIFEST = "manifest.json"
+EXAMPLES_PER_TABLE = 5
+
+
+def _release_dir(releases: Path, release_id: str) -> Path:
+    return Path(releases) / release_id
+
+
+def load_manifest(releases: Path, release_id: str) -> dict:
+    path = _release_dir(releases, release_id) / MANIFEST
+    if not path.exists():
+        known = ", ".join(list_releases(releases)) or "none"
+        raise ReleaseError(f"no release {release_id!r} in {releases} (releases: {known})")
+    return json.loads(path.read_text())
+
+
+def list_releases(releases: Path) -> list[str]:
+    return sorted(p.parent.name for p in Path(releases).glob(f"*/{MANIFEST}"))
+
+
+def _export(built: Built, out: Path, as_of: date, synthetic: bool) -> tuple[dict, dict]:
+    """Write each published table as Parquet and the report; return the tables and headline."""
+    from reporting.build import build_report
+
+    tables = {}
+    (out / "tables").mkdir(parents=True)
+    con = duckdb.connect(str(built.warehouse), read_only=True)
+    try:
+        for table in published_tables(con):
+            keys = table_keys(built.manifest, table)
+            order = ", ".join(f'"{k}"' for k in keys) if keys else "all"
+            path = out / "tables" / f"{table}.parquet"
+            con.execute(
+                f"copy (select * from {table} order by {order}) to '{path}' (format parquet)"
+            ).fetchall()
+            rows, digest = content_hash(con, table)
+            tables[table] = {"rows": rows, "sha256": digest, "key": keys}
+        headline = build_report(con, out, as_of, synthetic)
+    finally:
+        con.close()
+    return tables, headline
+
+
+def create_release(
+    live: Path,
+    releases: Path,
+    as_of: date,
+    synthetic: bool,
+    name: str | None = None,
+) -> dict:
+    """Freeze a release of the live warehouse's current submissions; returns its manifest."""
+    release_id = name or as_of.isoformat()
+    out = _release_dir(releases, release_id)
+    if out.exists():
+        raise ReleaseError(
+            f"release {release_id!r} exists ({out}); releases never change: "
+            "give another --name, or compare with `npcs release diff`"
+        )
+    max_id = max_submission_id(live)
+    if max_id == 0:
+        raise ReleaseError(f"{live} holds no loaded submission: nothing to release")
+    Path(releases).mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{release_id}-", dir=releases))
+    try:
+        built = build_pinned(live, max_id, staging / "build")
+        content = staging / "content"
+        content.mkdir()
+        tables, headline = _export(built, content, as_of, synthetic)
+        manifest = {
+            "release_id": release_id,
+            "as_of": as_of.isoformat(),
+            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "max_submission_id": max_id,
+            "code_version": code_version(),
+            "synthetic": synthetic,
+            "headline": headline,
+            "tables": tables,
+            "submissions": pinned_submissions(live, max_id),
+        }
+        (content / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        content.rename(out)  # the release appears whole or not at all
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+@dataclass
+class TableCheck:
+    table: str
+    identical: bool
+    rows_release: int
+    rows_now: int | None
+
+
+def rebuild_release(live: Path, releases: Path, release_id: str) -> list[TableCheck]:
+    """Rebuild a release from the live raw history; compare every table with the manifest."""
+    manifest = load_manifest(releases, release_id)
+    if manifest["code_version"] != code_version():
+        raise ReleaseError(
+            f"release {release_id!r} was built by dbt project version {manifest['code_version']}; "
+            f"this checkout is {code_version()}: check out the release's code to rebuild it"
+        )
+    missing = _missing_submissions(live, manifest)
+    if missing:
+        raise ReleaseError(
+            f"the warehouse no longer holds {len(missing)} pinned submission versions "
+            f"(e.g. {missing[:3]}): raw history was removed, the release cannot be rebuilt"
+        )
+    with tempfile.TemporaryDirectory(prefix="npcs-rebuild-") as tmp:
+        built = build_pinned(live, manifest["max_submission_id"], Path(tmp) / "build")
+        con = duckdb.connect(str(built.warehouse), read_only=True)
+        try:
+            now = set(published_tables(con))
+            checks = []
+            for table, frozen in sorted(manifest["tables"].items()):
+                if table not in now:
+                    checks.append(TableCheck(table, False, frozen["rows"], None))
+                    continue
+                rows, digest = content_hash(con, table)
+                checks.append(TableCheck(table, digest == frozen["sha256"], frozen["rows"], rows))
+            for table in sorted(now - set(manifest["tables"])):
+                checks.append(TableCheck(table, False, 0, content_hash(con, table)[0]))
+        finally:
+            con.close()
+    return checks
+
+
+def _missing_submissions(live: Path, manifest: dict) -> list[int]:
+    wanted = {s["submission_id"] for s in manifest["submissions"]}
+    con = duckdb.connect(str(live), read_only=True)
+    try:
+        have = {
+            r[0]
+            for r in con.execute(
+                "select submission_id from raw.submission_ledger where stage = 'load'"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    return sorted(wanted - have)
+
+
+@dataclass
+class TableDiff:
+    table: str
+    key: list[str]
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+@dataclass
+class ReleaseDiff:
+    release_id: str
+    later_submissions: list[dict]
+    tables: list[TableDiff]
+    headline_changes: dict[str, tuple]
+
+    @property
+    def differs(self) -> bool:
+        return any(t.differs for t in self.tables) or bool(self.headline_changes)
+
+
+def _later_submissions(live: Path, max_id: int) -> list[dict]:
+    con = duckdb.connect(str(live), read_only=True)
+    try:
+        rows = con.execute(
+            """
+            select submission_id, source_file, jurisdiction_id, data_set, status, rows_loaded,
+                   strftime(received_at, '%Y-%m-%dT%H:%M:%S')
+            from raw.submission_ledger
+            where stage = 'load' and submission_id > ? order by submission_id
+            """,
+            [max_id],
+        ).fetchall()
+    finally:
+        con.close()
+    cols = (
+        "submission_id",
+        "source_file",
+        "jurisdiction_id",
+        "data_set",
+        "status",
+        "rows_loaded",
+        "received_at",
+    )
+    return [dict(zip(cols, r)) for r in rows]
+
+
+def _diff_table(
+    con: duckdb.DuckDBPyConnection, table: str, frozen: Path, key: list[str]
+) -> TableDiff:
+    d = TableDiff(table=table, key=key)
+    rel_old = f"read_parquet('{frozen}')"
+    sel_old, cols = canonical_select(con, rel_old)
+    sel_new, _ = canonical_select(con, table)
+    con.execute(f"create or replace temp table _old as select {sel_old} from {rel_old}").fetchall()
+    con.execute(f"create or replace temp table _new as select {sel_new} from {table}").fetchall()
+    if not key:
+        (d.added,) = con.execute(
+            "select count(*) from (select * from _new except all select * from _old)"
+        ).fetchone()
+        (d.removed,) = con.execute(
+            "select count(*) from (select * from _old except all select * from _new)"
+        ).fetchone()
+        return d
+    on = " and ".join(f'o."{k}" is not distinct from n."{k}"' for k in key)
+    (d.added,) = con.execute(f"select count(*) from _new n anti join _old o on {on}").fetchone()
+    (d.removed,) = con.execute(f"select count(*) from _old o anti join _new n on {on}").fetchone()
+    others = [c for c in cols if c not in key]
+    if not others:
+        return d
+    differs = " or ".join(f'o."{c}" is distinct from n."{c}"' for c in others)
+    (d.changed,) = con.execute(
+        f"select count(*) from _old o join _new n on {on} where {differs}"
+    ).fetchone()
+    key_sel = ", ".join(f'o."{k}"' for k in key)
+    pairs = ", ".join(f'o."{c}", n."{c}"' for c in others)
+    for row in con.execute(
+        f"select {key_sel}, {pairs} from _old o join _new n on {on} where {differs} "
+        f"order by {key_sel} limit {EXAMPLES_PER_TABLE}"
+    ).fetchall():
+        k, rest = row[: len(key)], row[len(key) :]
+        changes = [
+            f"{c}: {rest[2 * i]} -> {rest[2 * i + 1]}"
+            for i, c in enumerate(others)
+            if rest[2 * i] != rest[2 * i + 1]
+        ]
+        d.examples.append(f"{'/'.join(map(str, k))}: " + "; ".join(changes))
+    for row in con.execute(
+        f"select {', '.join(f'n.{chr(34)}{k}{chr(34)}' for k in key)} from _new n "
+        f"anti join _old o on {on} limit {EXAMPLES_PER_TABLE}"
+    ).fetchall():
+        d.examples.append(f"{'/'.join(map(str, row))}: added")
+    for row in con.execute(
+        f"select {key_sel} from _old o anti join _new n on {on} limit {EXAMPLES_PER_TABLE}"
+    ).fetchall():
+        d.examples.append(f"{'/'.join(map(str, row))}: removed")
+    return d
+
+
+def diff_release(live: Path, releases: Path, release_id: str) -> ReleaseDiff:
+    """What the submissions received after the release would change in its published tables."""
+    from reporting.figures import headline as compute_headline
+
+    manifest = load_manifest(releases, release_id)
+    folder = _release_dir(releases, release_id)
+    with tempfile.TemporaryDirectory(prefix="npcs-diff-") as tmp:
+        built = build_pinned(live, max_submission_id(live), Path(tmp) / "build")
+        con = duckdb.connect(str(built.warehouse), read_only=True)
+        try:
+            now = set(published_tables(con))
+            tables = []
+            for table, frozen in sorted(manifest["tables"].items()):
+                if table not in now:
+                    tables.append(TableDiff(table, frozen["key"], removed=frozen["rows"]))
+                    continue
+                path = folder / "tables" / f"{table}.parquet"
+                tables.append(_diff_table(con, table, path, frozen["key"]))
+            headline_now = compute_headline(con, date.fromisoformat(manifest["as_of"]))
+        finally:
+            con.close()
+    changes = {
+        k: (v, headline_now.get(k))
+        for k, v in manifest["headline"].items()
+        if k in headline_now and headline_now.get(k) != v
+    }
+    return ReleaseDiff(
+        release_id=release_id,
+        later_submissions=_later_submissions(live, manifest["max_submission_id"]),
+        tables=tables,
+        headline_changes=changes,
+    )

@@ -1,0 +1,169 @@
+"""Releases: freeze as of a date, then corrected resubmissions arrive — the release rebuilds
+identical, and ``release diff`` lists what the corrections would change.
+
+Real parts: a copy of the demo refresh's warehouse, the real loader for the corrected file,
+real ``dbt build``s of the pinned and the current submissions, real Soda mart gates.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import DEMO_AS_OF
+
+pytestmark = pytest.mark.usefixtures("demo_refresh")
+
+
+@pytest.fixture(scope="module")
+def released(demo_refresh, tmp_path_factory):
+    """A live warehouse (copy of the demo refresh) and its release as of 2024-10-01."""
+    from releases.release import create_release
+
+    root = tmp_path_factory.mktemp("release")
+    live = root / "live.duckdb"
+    shutil.copy(demo_refresh.settings.warehouse, live)
+    manifest = create_release(live, root / "releases", DEMO_AS_OF, synthetic=True)
+    return live, root / "releases", manifest
+
+
+def _correct_ct_reviews(landing: Path, out: Path) -> tuple[str, str]:
+    """A corrected CT reviews file: one review's cause changed, one review added, both completed
+    before 2024-10-01. Returns (changed review id, added review id)."""
+    src = landing / "CT" / "reviews" / "reviews_FY2023.csv"
+    rows = list(csv.DictReader(src.open(encoding="utf-8")))
+    changed = rows[0]
+    new_cause = "drowning" if changed["cause_of_incident"] != "drowning" else "firearm"
+    changed["cause_of_incident"] = new_cause
+    added = dict(rows[1])
+    added["review_id"] = "RV-CORR-01"
+    added["review_completed_date"] = "2024-05-01"
+    added["incident_date"] = "2024-01-15"
+    rows.append(added)
+    folder = out / "CT" / "reviews"
+    folder.mkdir(parents=True)
+    with (folder / "reviews_FY2023_corrected.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return changed["review_id"], added["review_id"]
+
+
+def test_the_release_freezes_figures_tables_and_submission_versions(released):
+    live, releases, manifest = released
+    folder = releases / manifest["release_id"]
+    assert manifest["release_id"] == "2024-10-01"
+    assert manifest["headline"]["reviews_completed"] == 711
+    assert manifest["headline"]["improvement_opportunities"] == 1841
+    con = duckdb.connect(str(live), read_only=True)
+    try:
+        (loaded,) = con.execute(
+            "select count(*) from raw.submission_ledger where stage = 'load'"
+        ).fetchone()
+        rows = {
+            t: con.execute(f"select count(*) from {t}").fetchone()[0]
+            for t in ("reviews.fct_reviews", "workforce.agg_tasc_scores")
+        }
+    finally:
+        con.close()
+    assert len(manifest["submissions"]) == loaded
+    assert all(s["file_sha256"] for s in manifest["submissions"])
+    for table, n in rows.items():
+        assert manifest["tables"][table]["rows"] == n
+        assert (folder / "tables" / f"{table}.parquet").exists()
+    assert manifest["tables"]["reviews.fct_reviews"]["key"]  # keys come from the dbt contracts
+    assert json.loads((folder / "headline.json").read_text())["reviews_completed"] == 711
+    assert (folder / "report.html").exists()
+
+
+def test_a_release_is_immutable(released):
+    from releases.build import ReleaseError
+    from releases.release import create_release
+
+    live, releases, _ = released
+    with pytest.raises(ReleaseError, match="exists"):
+        create_release(live, releases, DEMO_AS_OF, synthetic=True)
+
+
+def test_corrections_leave_the_release_reproducible_and_diff_lists_them(
+    released, demo_landing, tmp_path
+):
+    from ingestion.landing import scan
+    from ingestion.raw_loader import load_data_set
+    from releases.release import diff_release, rebuild_release
+
+    live, releases, manifest = released
+    changed_id, added_id = _correct_ct_reviews(demo_landing, tmp_path / "landing")
+    placed, _ = scan(tmp_path / "landing")
+    con = duckdb.connect(str(live))
+    try:
+        result = load_data_set(con, "reviews", placed)
+    finally:
+        con.close()
+    assert result.rows_loaded == len(result.outcomes[0].file.path.read_text().splitlines()) - 1
+    assert result.rows_quarantined == 0 and not result.rejected
+
+    checks = rebuild_release(live, releases, "2024-10-01")
+    assert checks and all(c.identical for c in checks), [c for c in checks if not c.identical]
+
+    d = diff_release(live, releases, "2024-10-01")
+    assert [s["source_file"] for s in d.later_submissions] == [
+        "CT/reviews/reviews_FY2023_corrected.csv"
+    ]
+    assert d.headline_changes["reviews_completed"] == (711, 712)
+    reviews = next(t for t in d.tables if t.table == "reviews.fct_reviews")
+    assert (reviews.added, reviews.removed, reviews.changed) == (1, 0, 1)
+    text = "\n".join(reviews.examples)
+    assert changed_id in text and "cause_of_incident" in text and added_id in text
+    assert next(t for t in d.tables if t.table == "workforce.agg_tasc_scores").differs is False
+
+    # The command line says the same, with exit code 3 (something would change).
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "npcs.cli",
+            "release",
+            "--warehouse",
+            str(live),
+            "--releases",
+            str(releases),
+            "diff",
+            "2024-10-01",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert "CT/reviews/reviews_FY2023_corrected.csv" in proc.stdout
+    assert "headline reviews_completed: 711 -> 712" in proc.stdout
+
+
+def test_rebuild_refuses_when_the_pinned_history_is_gone(released, tmp_path):
+    from releases.build import ReleaseError
+    from releases.release import rebuild_release
+
+    live, releases, manifest = released
+    broken = tmp_path / "broken.duckdb"
+    shutil.copy(live, broken)
+    con = duckdb.connect(str(broken))
+    try:
+        first = manifest["submissions"][0]["submission_id"]
+        con.execute("delete from raw.submission_ledger where submission_id = ?", [first])
+    finally:
+        con.close()
+    with pytest.raises(ReleaseError, match="cannot be rebuilt"):
+        rebuild_release(broken, releases, "2024-10-01")
+
+
+def test_the_as_of_date_is_kept(released):
+    _, _, manifest = released
+    assert date.fromisoformat(manifest["as_of"]) == DEMO_AS_OF
