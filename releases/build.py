@@ -19,7 +19,15 @@ from npcs.settings import CONTRACTS_DIR, DBT_PROJECT_DIR
 
 # The schemas whose tables a release publishes (dbt mart folders; staging and intermediate are
 # implementation, raw holds submissions).
-NON_PUBLISHED_SCHEMAS = ("raw", "restricted", "staging", "intermediate", "reference", "main")
+NON_PUBLISHED_SCHEMAS = (
+    "raw",
+    "restricted",
+    "staging",
+    "intermediate",
+    "reference",
+    "semantic",
+    "main",
+)
 # Doubles are compared and hashed at this many decimals: a sum computed by parallel threads in
 # another order may differ in the last bits, which is not a change of a published figure.
 DOUBLE_DECIMALS = 9
@@ -33,6 +41,7 @@ class ReleaseError(Exception):
 class Built:
     warehouse: Path
     manifest: dict  # dbt's manifest.json (keys of the tables)
+    semantic_manifest: Path  # MetricFlow's definitions as this build parsed them
 
 
 def code_version() -> str:
@@ -110,7 +119,7 @@ def _copy_pinned_raw(live: Path, target: Path, max_id: int) -> None:
         con.close()
 
 
-def _dbt_build(warehouse: Path, workdir: Path) -> dict:
+def _dbt_build(warehouse: Path, workdir: Path) -> tuple[dict, Path]:
     """``dbt build`` (seeds, models, no unit tests) into ``warehouse``; returns dbt's manifest."""
     env = {**os.environ, "NPCS_WAREHOUSE": str(warehouse)}
     target, logs = workdir / "dbt_target", workdir / "dbt_logs"
@@ -138,7 +147,7 @@ def _dbt_build(warehouse: Path, workdir: Path) -> dict:
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-30:])
         raise ReleaseError(f"dbt build failed for the release:\n{tail}")
-    return json.loads((target / "manifest.json").read_text())
+    return json.loads((target / "manifest.json").read_text()), target / "semantic_manifest.json"
 
 
 def _gate(warehouse: Path) -> None:
@@ -167,9 +176,9 @@ def build_pinned(live: Path, max_id: int, workdir: Path) -> Built:
     workdir.mkdir(parents=True)
     warehouse = workdir / "release.duckdb"
     _copy_pinned_raw(live, warehouse, max_id)
-    manifest = _dbt_build(warehouse, workdir)
+    manifest, semantic = _dbt_build(warehouse, workdir)
     _gate(warehouse)
-    return Built(warehouse=warehouse, manifest=manifest)
+    return Built(warehouse=warehouse, manifest=manifest, semantic_manifest=semantic)
 
 
 def published_tables(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -61,7 +61,7 @@ def _export(built: Built, out: Path, as_of: date, synthetic: bool) -> tuple[dict
             ).fetchall()
             rows, digest = content_hash(con, table)
             tables[table] = {"rows": rows, "sha256": digest, "key": keys}
-        headline = build_report(con, out, as_of, synthetic)
+        headline = build_report(con, out, as_of, synthetic, built.semantic_manifest)
     finally:
         con.close()
     return tables, headline
@@ -288,7 +288,9 @@ def diff_release(live: Path, releases: Path, release_id: str) -> ReleaseDiff:
                     continue
                 path = folder / "tables" / f"{table}.parquet"
                 tables.append(_diff_table(con, table, path, frozen["key"]))
-            headline_now = compute_headline(con, date.fromisoformat(manifest["as_of"]))
+            headline_now = compute_headline(
+                con, date.fromisoformat(manifest["as_of"]), built.semantic_manifest
+            )
         finally:
             con.close()
     changes = {

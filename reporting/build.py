@@ -63,10 +63,15 @@ def _publish(out_dir: Path, files: dict[str, str]) -> None:
 
 
 def build_report(
-    con: duckdb.DuckDBPyConnection, out_dir: Path, as_of: date, synthetic: bool
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    as_of: date,
+    synthetic: bool,
+    semantic_manifest: Path | None = None,
 ) -> dict:
-    """Compute every figure from the marts, render, publish; return the headline."""
-    figures = compute(con, as_of)
+    """Compute every figure from the marts (headline metrics through the semantic layer),
+    render, publish; return the headline."""
+    figures = compute(con, as_of, semantic_manifest)
     headline = dict(figures.headline)
     headline["synthetic"] = synthetic
     if synthetic:

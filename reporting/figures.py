@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
@@ -44,63 +45,14 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def headline(con: duckdb.DuckDBPyConnection, as_of: date) -> dict:
-    """The headline figures as of a date (reviews and IOs include aggregate-only members)."""
-    reviews, ios = _one(
-        con,
-        """
-        select coalesce(sum(reviews_completed), 0), coalesce(sum(ios_identified), 0)
-        from reviews.agg_review_counts
-        where counted_on <= ?
-        """,
-        [as_of],
-    )
-    teamwork, economic = _one(
-        con,
-        """
-        select
-            coalesce(sum(reviews_with_theme) filter (where io_theme = 'teamwork_coordination'), 0),
-            coalesce(sum(reviews_with_theme) filter (where io_theme = 'economic_support'), 0)
-        from reviews.agg_review_theme_counts
-        where counted_on <= ?
-        """,
-        [as_of],
-    )
-    responses, survey_jurisdictions = _one(
-        con,
-        """
-        select count(*), count(distinct jurisdiction_id)
-        from workforce.fct_tasc_responses
-        where response_date <= ?
-        """,
-        [as_of],
-    )
-    members, joined = _one(
-        con,
-        """
-        select
-            count(*),
-            count(*) filter (where joined_date > ? - interval 1 year)
-        from membership.dim_jurisdictions
-        where joined_date <= ? and (left_date is null or left_date > ?)
-        """,
-        [as_of, as_of, as_of],
-    )
+def headline(
+    con: duckdb.DuckDBPyConnection, as_of: date, semantic_manifest: Path | None = None
+) -> dict:
+    """The headline figures as of a date: metrics of the dbt semantic layer, computed by
+    MetricFlow (reviews and IOs include aggregate-only members). See :mod:`reporting.metrics`."""
+    from reporting.metrics import headline as metrics_headline
 
-    def pct(part: int) -> float:
-        return round(100.0 * part / reviews, 1) if reviews else 0.0
-
-    return {
-        "as_of": as_of.isoformat(),
-        "reviews_completed": int(reviews),
-        "improvement_opportunities": int(ios),
-        "pct_reviews_with_teamwork_coordination": pct(teamwork),
-        "pct_reviews_with_economic_support": pct(economic),
-        "survey_responses": int(responses),
-        "survey_jurisdictions": int(survey_jurisdictions),
-        "member_jurisdictions": int(members),
-        "jurisdictions_joined_in_prior_year": int(joined),
-    }
+    return metrics_headline(con, as_of, semantic_manifest)
 
 
 def theme_prevalence(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
@@ -210,10 +162,12 @@ class Figures:
     outcomes: list[dict]
 
 
-def compute(con: duckdb.DuckDBPyConnection, as_of: date) -> Figures:
+def compute(
+    con: duckdb.DuckDBPyConnection, as_of: date, semantic_manifest: Path | None = None
+) -> Figures:
     return Figures(
         as_of=as_of,
-        headline=headline(con, as_of),
+        headline=headline(con, as_of, semantic_manifest),
         themes=theme_prevalence(con, as_of),
         partners=teamwork_partners(con, as_of),
         economic_by_cause=economic_support_by_cause(con, as_of),
