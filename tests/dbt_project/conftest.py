@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -326,9 +326,18 @@ RAW_ROWS = {
 }
 
 
+def received_at(submission_id: int) -> datetime:
+    """When the ledger says file version ``submission_id`` was received: a minute apart."""
+    return LOADED_AT + timedelta(minutes=submission_id)
+
+
 def write_raw(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and insert the hand-written rows, with lineage columns."""
+    """Create the raw schema and insert the hand-written rows, with lineage columns, and one
+    ledger row per file."""
     ensure_schema(con)
+    # A later submission has a larger ledger id; here, one id per file, files in name order
+    # (unique across data sets, like the ledger's).
+    order = sorted(f"{j}/{ds}/{name}" for ds, files in RAW_ROWS.items() for j, name, _ in files)
     for data_set, files in RAW_ROWS.items():
         canonical = raw_columns(DATA_SETS[data_set])  # the restricted narrative is not in raw
         columns = canonical + [
@@ -339,8 +348,6 @@ def write_raw(con: duckdb.DuckDBPyConnection) -> None:
             "loaded_at",
             "submission_id",
         ]
-        # A later submission has a larger ledger id; here, files in name order.
-        order = sorted(f"{j}/{data_set}/{name}" for j, name, _ in files)
         placeholders = ", ".join("?" for _ in columns)
         for jurisdiction_id, file_name, rows in files:
             source_file = f"{jurisdiction_id}/{data_set}/{file_name}"
@@ -354,6 +361,23 @@ def write_raw(con: duckdb.DuckDBPyConnection) -> None:
                     f"insert into raw.{data_set} ({', '.join(columns)}) values ({placeholders})",
                     values,
                 )
+            submission_id = order.index(source_file) + 1
+            con.execute(
+                "insert into raw.submission_ledger (submission_id, source_file, jurisdiction_id, "
+                "data_set, file_sha256, size_bytes, received_at, status, rows_read, rows_loaded, "
+                "rows_quarantined, stage) "
+                "values (?, ?, ?, ?, ?, 0, ?, 'accepted', ?, ?, 0, 'load')",
+                [
+                    submission_id,
+                    source_file,
+                    jurisdiction_id,
+                    data_set,
+                    "0" * 64,
+                    received_at(submission_id),
+                    len(rows),
+                    len(rows),
+                ],
+            )
 
 
 def run_dbt(args: list[str], warehouse: Path, work_dir: Path):
