@@ -1,7 +1,7 @@
 -- No TASC score rests on fewer than var tasc_min_respondents respondents, and within one
--- jurisdiction, wave and grouping dimension the groups hidden for a measure hold either no
--- respondents or at least tasc_min_respondents together (so none can be recovered from the total
--- by subtraction). Returns the offending rows.
+-- jurisdiction, wave and grouping dimension whose total is shown, the groups hidden for a measure
+-- hold either no respondents or at least tasc_min_respondents together (so none can be recovered
+-- from the total by subtraction). Returns the offending rows.
 {%- set min_n = var('tasc_min_respondents') | int %}
 {%- set measures = {
     'psychological_safety': ['psychological_safety_score_mean', 'psychological_safety_pct_positive'],
@@ -56,14 +56,24 @@ shown_below_minimum as (
 
 hidden_recoverable as (
 
+    -- only where the total is shown: a hidden total leaves nothing to subtract from
     {% for measure, columns in measures.items() -%}
     select
-        jurisdiction_id || ':' || survey_wave || ':' || grouping_dimension as offending_key,
+        by_group.jurisdiction_id || ':' || by_group.survey_wave || ':' || by_group.grouping_dimension
+            as offending_key,
         '{{ measure }}: hidden groups hold too few respondents' as problem
     from by_group
-    where {{ columns[0] }} is null
-    group by jurisdiction_id, survey_wave, grouping_dimension
-    having sum({{ measure }}_respondents) between 1 and {{ min_n - 1 }}
+    inner join by_group as totals
+        on
+            by_group.jurisdiction_id = totals.jurisdiction_id
+            and by_group.survey_wave = totals.survey_wave
+            and totals.grouping_dimension = 'total'
+    where
+        by_group.grouping_dimension <> 'total'
+        and by_group.{{ columns[0] }} is null
+        and totals.{{ columns[0] }} is not null
+    group by by_group.jurisdiction_id, by_group.survey_wave, by_group.grouping_dimension
+    having sum(by_group.{{ measure }}_respondents) between 1 and {{ min_n - 1 }}
     {%- if not loop.last %}
     union all
     {% endif %}
