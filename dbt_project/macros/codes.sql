@@ -47,10 +47,11 @@
 {%- endmacro %}
 
 {#
-    The mean of a scale's items, ignoring unanswered items; null when fewer than half of the
-    items are answered. reversed: items scored as (reverse_base - x).
+    The mean of a scale's items, ignoring unanswered items; null when fewer than min_items of the
+    items are answered (default: half of the items, rounded up). reversed: items scored as
+    (reverse_base - x).
 #}
-{% macro scale_mean(items, reversed=[], reverse_base=none) -%}
+{% macro scale_mean(items, reversed=[], reverse_base=none, min_items=none) -%}
     {%- set terms = [] -%}
     {%- for item in items -%}
         {%- if item in reversed -%}
@@ -60,7 +61,11 @@
         {%- endif -%}
     {%- endfor -%}
     case
+        {%- if min_items is none %}
         when list_count([{{ terms | join(', ') }}]) * 2 >= {{ items | length }}
+        {%- else %}
+        when list_count([{{ terms | join(', ') }}]) >= {{ min_items }}
+        {%- endif %}
             then list_avg([{{ terms | join(', ') }}])
     end
 {%- endmacro %}

@@ -205,7 +205,8 @@ TASC = [
         "CT",
         "tasc.csv",
         [
-            # psychological safety means 7, 4, 5.5, 1 and unscored -> scores 100, 50, 75, 0, null
+            # psychological safety means 7, 4, 5.5, 1, unscored, 4
+            # -> scores 100, 50, 75, 0, null, 50
             dict(
                 response_id="A",
                 **_ps(1, 7, 1, 7, 1, 7, 7),
@@ -223,8 +224,9 @@ TASC = [
                 intent_to_stay=4,
             ),
             dict(response_id="C", **_ps(2, 5, 3, 6, 2, 5, None), sr_1=1, sr_2=1, intent_to_stay=2),
-            dict(response_id="D", **_ps(7, 1, 7, 1, 7, 1, 1), intent_to_stay=1),
+            dict(response_id="D", **_ps(7, 1, 7, 1, 7, 1, 1), sr_1=2, sr_2=2, intent_to_stay=1),
             dict(response_id="E", **_ps(7, 7, None, None, None, None, None), intent_to_stay=5),
+            dict(response_id="F", **_ps(4, 4, 4, 4, 4, 4, 4), sr_1=4, sr_2=4, intent_to_stay=3),
         ],
     ),
     (
@@ -240,11 +242,30 @@ for _, _, rows in TASC:
     for r in rows:
         r.update(survey_wave="2024-1", response_date="2024-04-01", role="caseworker")
 
+
+def _quarter(period: str, role: str, headcount: int, separations: int) -> dict:
+    return dict(
+        period=period,
+        role=role,
+        headcount_start=headcount,
+        headcount_end=headcount,
+        hires=separations,
+        separations_voluntary=separations,
+        separations_involuntary=0,
+        vacancies=0,
+    )
+
+
 WORKFORCE = [
     (
         "CT",
         "workforce.csv",
         [
+            # three earlier quarters, so 2024-Q1 closes a window of four
+            *(_quarter(p, "caseworker", 100, 5) for p in ("2023-Q2", "2023-Q3", "2023-Q4")),
+            _quarter("2023-Q2", "supervisor", 20, 1),
+            _quarter("2023-Q3", "supervisor", 20, 0),
+            _quarter("2023-Q4", "supervisor", 20, 1),
             dict(
                 period="2024-Q1",
                 role="caseworker",

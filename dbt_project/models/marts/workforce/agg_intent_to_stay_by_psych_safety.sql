@@ -1,8 +1,22 @@
+-- Intent to stay per psychological-safety band over all jurisdictions and waves. Counting and
+-- suppression come from the macro tasc_scores_by_group (macros/tasc.sql): the unscored
+-- respondents form the group with a null band, which takes part in complementary suppression
+-- and is then left out.
 with
 
 responses as (
 
     select * from {{ ref('fct_tasc_responses') }}
+
+),
+
+scores as (
+
+    {{ tasc_scores_by_group(
+        'responses',
+        scopes=['partnership'],
+        dimensions=['psychological_safety_band'],
+    ) }}
 
 ),
 
@@ -22,34 +36,21 @@ bands as (
 
 ),
 
-aggregated as (
-
-    select
-        psychological_safety_band,
-        count(*) as respondents,
-        count(intends_to_stay) as respondents_answering_intent,
-        count(*) filter (where intends_to_stay) as respondents_intending_to_stay
-
-    from responses
-    where psychological_safety_band is not null
-    group by psychological_safety_band
-
-),
-
 final as (
 
     select
         bands.psychological_safety_band,
         bands.sort_order,
-        cast(coalesce(aggregated.respondents, 0) as integer) as respondents,
-        cast(coalesce(aggregated.respondents_answering_intent, 0) as integer)
-            as respondents_answering_intent,
-        100.0 * aggregated.respondents_intending_to_stay
-        / nullif(aggregated.respondents_answering_intent, 0) as pct_intends_to_stay
+        coalesce(scores.respondents, 0) as respondents,
+        coalesce(scores.intent_to_stay_respondents, 0) as respondents_answering_intent,
+        -- hidden: fewer respondents answering intent than var tasc_min_respondents, or
+        -- hidden to protect another band (complementary suppression)
+        scores.pct_intends_to_stay is null as is_suppressed,
+        scores.pct_intends_to_stay
 
     from bands
-    left join aggregated
-        on bands.psychological_safety_band = aggregated.psychological_safety_band
+    left join scores
+        on bands.psychological_safety_band = scores.group_value
 
 )
 
