@@ -3,7 +3,8 @@
 The rows are small enough to compute every expected figure by hand (see test_marts.py). They
 cover a record-level state (CT) with a resubmitted review, a nested county (OH-FRANKLIN, inside
 OH), a summary-level member (NY), a TASC unit below the suppression threshold (ME), and outcomes
-for a state and its county in the same year.
+for a state and its county in the same year, an earlier year to pool, and a member measuring
+recurrence within 6 months.
 """
 
 from __future__ import annotations
@@ -333,6 +334,23 @@ OUTCOMES = [
             _outcome("all", 1000, 200, 40, 16),
             _outcome("white", 500, 50, 10, 4),
             _outcome("black_african_american", 250, 100, 20, 12),
+            # an earlier year: pooled with FY2024 in the fatality rates pooled over 3 years
+            dict(_outcome("all", 1000, 200, 40, 16), fiscal_year=2023),
+            dict(_outcome("white", 500, 50, 10, 4), fiscal_year=2023),
+            dict(_outcome("black_african_american", 250, 100, 20, 12), fiscal_year=2023),
+        ],
+    ),
+    # a member measuring recurrence within 6 months: left out of the partnership's 12-month rate
+    (
+        "PA-ALLEGHENY",
+        "outcomes.csv",
+        [
+            dict(
+                _outcome("all", 400, 100, 30, 5),
+                fiscal_year=2023,
+                victims_with_recurrence=6,
+                recurrence_window_months=6,
+            ),
         ],
     ),
 ]

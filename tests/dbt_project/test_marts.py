@@ -220,7 +220,8 @@ def test_outcome_rates_exclude_nested_county(warehouse):
     assert rows["all"][:3] == (2, 2000, 80)
     assert rows["black_african_american"] == (2, 500, 40, 3.0, 4.0)
     assert rows["white"][3:] == (0.5, 1.0)
-    assert _one(warehouse, "select count(*) from equity.fct_outcomes") == (9,)
+    # OH, OH-FRANKLIN, CT in FY2024 (3 groups each), CT in FY2023 (3), PA-ALLEGHENY in FY2023 (1)
+    assert _one(warehouse, "select count(*) from equity.fct_outcomes") == (13,)
 
 
 def test_dim_jurisdictions(warehouse):

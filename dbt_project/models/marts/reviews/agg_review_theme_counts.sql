@@ -14,6 +14,7 @@ final as (
         jurisdiction_id,
         source,
         counted_on,
+        {{ calendar_quarter('counted_on') }} as period,
         incident_type,
         cause_of_incident,
         io_theme,
