@@ -174,7 +174,7 @@ def test_sharing_level_history(warehouse):
 
 def test_submission_coverage(warehouse):
     # ledger ids: the conftest files in name order over all data sets, received a minute apart
-    at = {i: LOADED_AT + timedelta(minutes=i) for i in range(1, 13)}
+    at = {i: LOADED_AT + timedelta(minutes=i) for i in range(1, 14)}
     rows = {
         r[0]: r[1:]
         for r in _rows(
@@ -196,10 +196,17 @@ def test_submission_coverage(warehouse):
         "OH-FRANKLIN:improvement_opportunities:2024-Q2": (1, 1, at[9], "record"),
         "NY:review_summary:2024-Q1": (3, 1, at[8], "aggregate"),
         "NY:review_summary:2024-Q3": (1, 1, at[8], "aggregate"),
-        "CT:tasc_responses:2024-1": (5, 1, at[5], "record"),
+        "CT:tasc_responses:2024-1": (6, 1, at[5], "record"),
         "ME:tasc_responses:2024-1": (2, 1, at[7], "record"),
+        # four quarters of CT workforce counts, two roles each, in one file (id 6)
+        "CT:workforce:2023-Q2": (2, 1, at[6], "aggregate"),
+        "CT:workforce:2023-Q3": (2, 1, at[6], "aggregate"),
+        "CT:workforce:2023-Q4": (2, 1, at[6], "aggregate"),
         "CT:workforce:2024-Q1": (2, 1, at[6], "aggregate"),
+        # CT outcomes for two fiscal years in one file (id 2), three groups each
+        "CT:outcomes:2023": (3, 1, at[2], "aggregate"),
         "CT:outcomes:2024": (3, 1, at[2], "aggregate"),
         "OH-FRANKLIN:outcomes:2024": (3, 1, at[10], "aggregate"),
         "OH:outcomes:2024": (3, 1, at[12], "aggregate"),
+        "PA-ALLEGHENY:outcomes:2023": (1, 1, at[13], "aggregate"),  # the 6-month window member
     }
