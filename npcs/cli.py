@@ -256,6 +256,55 @@ def release_diff(
 
 
 @app.command()
+def docs(
+    out: Path = typer.Option(
+        None, "--out", help="Folder for the docs site (default: docs/ beside the reports)."
+    ),
+    warehouse: Path = typer.Option(
+        None, "--warehouse", help="DuckDB file the catalog is read from (default: NPCS_WAREHOUSE)."
+    ),
+) -> None:
+    """Build the dbt docs site (models, columns, tests, lineage, exposures, metrics) for the
+    warehouse, as a folder with index.html and one self-contained static_index.html."""
+    import os
+    import subprocess
+    import sys
+
+    from npcs.settings import DBT_PROJECT_DIR, Settings
+
+    s = Settings.from_env()
+    target = (out or s.reports.parent / "docs").resolve()
+    env = {**os.environ, "NPCS_WAREHOUSE": str((warehouse or s.warehouse).resolve())}
+    dbt = Path(sys.executable).parent / "dbt"
+    with console.status("dbt docs generate…"):
+        proc = subprocess.run(
+            [
+                str(dbt),
+                "docs",
+                "generate",
+                "--static",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(target),
+                "--log-path",
+                str(target / "logs"),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    if proc.returncode != 0:
+        console.print("[red]dbt docs generate failed[/red]")
+        typer.echo((proc.stdout + proc.stderr)[-3000:])
+        raise typer.Exit(code=1)
+    console.print(f"[green]docs built[/green]: {target / 'static_index.html'} (open in a browser)")
+    typer.echo(str(target / "static_index.html"))
+
+
+@app.command()
 def validate(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The file to check."),
     jurisdiction: str = typer.Option(..., "--jurisdiction", help="Jurisdiction id, e.g. CT."),

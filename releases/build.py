@@ -28,8 +28,9 @@ NON_PUBLISHED_SCHEMAS = (
     "semantic",
     "main",
 )
-# Doubles are compared and hashed at this many decimals: a sum computed by parallel threads in
-# another order may differ in the last bits, which is not a change of a published figure.
+# Doubles are compared and hashed at this many decimals. Release builds are single-threaded, so
+# a rebuild adds in the same order and gets the same bits; the live marts (built in parallel)
+# may differ from a release in the last bits, which is not a change of a published figure.
 DOUBLE_DECIMALS = 9
 
 
@@ -138,6 +139,8 @@ def _dbt_build(warehouse: Path, workdir: Path) -> tuple[dict, Path]:
             str(logs),
             "--exclude-resource-type",
             "unit_test",
+            "--target",
+            "release",  # single-threaded: deterministic floating-point sums (profiles.yml)
             "--quiet",
         ],
         env=env,

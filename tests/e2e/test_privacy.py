@@ -41,6 +41,11 @@ def _plant(landing: Path) -> None:
         w.writerows(rows)
 
 
+# Tables that list every calendar day: a planted date of birth is in them by construction, not
+# because it leaked (they are built from date ranges, not from any submission).
+CALENDAR_TABLES = {("common", "dim_calendar"), ("semantic", "metricflow_time_spine")}
+
+
 def _hits_in_tables(warehouse: Path) -> list[str]:
     hits = []
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -50,7 +55,9 @@ def _hits_in_tables(warehouse: Path) -> list[str]:
             "where table_catalog = current_database()"
         ).fetchall()
         for schema, table, column in columns:
-            for value in PLANTED.values():
+            for key, value in PLANTED.items():
+                if key == "date_of_birth" and (schema, table) in CALENDAR_TABLES:
+                    continue
                 n = con.execute(
                     f'select count(*) from "{schema}"."{table}" '
                     f'where cast("{column}" as varchar) like ?',
