@@ -57,6 +57,34 @@ def _set_paths(landing: Path | None, warehouse: Path | None, out: Path | None) -
     return Settings.from_env()
 
 
+def _sqlite_wal() -> None:
+    """Write the local Dagster instance's SQLite files in WAL mode with ``synchronous=NORMAL``.
+
+    A refresh writes some 700 events; in SQLite's default mode each is a transaction with its own
+    fsync (about 2 s of a 30 s refresh on this disk). WAL with NORMAL sync is SQLite's own
+    recommended setting for this: commits survive a crash of the process, and only an OS crash
+    or power loss may lose the last ones (run history, never warehouse data). Applies to SQLite
+    connections opened by this process only; a PostgreSQL-backed instance is unaffected.
+    """
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if getattr(_sqlite_wal, "done", False):
+        return
+
+    @event.listens_for(Engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            cur = dbapi_connection.cursor()
+            cur.execute("pragma journal_mode = wal")
+            cur.execute("pragma synchronous = normal")
+            cur.close()
+
+    _sqlite_wal.done = True
+
+
 def _watch(instance, run_id: str, stop: threading.Event, progress: Callable[[str], None]) -> None:
     """Print step progress from the run's event log while the run executes (new events only)."""
     from dagster import DagsterEventType
@@ -96,6 +124,7 @@ def run_refresh(
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
 
+    _sqlite_wal()
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs

@@ -152,3 +152,23 @@ def test_npcs_docs_builds_the_site_with_the_marts_and_the_overview(built_warehou
     overview = manifest["docs"]["doc.npcs.__overview__"]["block_contents"]
     assert "Naming rules" in overview and "Layers" in overview
     assert (out / "static_index.html").stat().st_size > 100_000
+
+
+def test_not_null_contract_constraints_are_enforced_by_the_warehouse(manifest, warehouse):
+    """Mart columns that must not be null carry a contract constraint (DuckDB refuses a null at
+    build time, so a bad table is never created) instead of a separate not_null test."""
+    nullable = {
+        (s, t, c)
+        for s, t, c in warehouse.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where is_nullable = 'YES'"
+        ).fetchall()
+    }
+    constrained = [
+        (node["schema"], node["name"], col["name"])
+        for node in _marts(manifest)
+        for col in node["columns"].values()
+        if any(c["type"] == "not_null" for c in col.get("constraints") or [])
+    ]
+    assert len(constrained) >= 200
+    assert [c for c in constrained if c in nullable] == []
