@@ -16,7 +16,10 @@ fresh process so that each peak RSS is its own:
       that every non-canonical file goes through;
   (b) DuckDB's ``read_csv`` as in (ii) but into an in-memory database;
   (c) the same with ``all_varchar = true`` (text columns, like (a), but no row numbers);
-  (d) ``read_submission`` of the XLSX.
+  (d) ``read_submission`` of the XLSX;
+  (e) the whole ingestion of a ``--bad-rows`` file in which a quarter of the rows carry an
+      unknown role and a tenth an out-of-range item: every broken rule of every row goes to
+      quarantine with its masked value, the good rows load.
 
 Prints each run, the median, the ratios (i)/(ii) (the headline: ingestion against DuckDB's own
 import) and (a)/(b), and the peak RSS. Not a test: it prints figures.
@@ -113,7 +116,7 @@ def _measure(kind: str, path: str) -> dict:
 
     from ingestion.readers import read_submission
 
-    if kind == "ingest":
+    if kind in ("ingest", "ingest_bad"):
         return _measure_ingest(Path(path))
     if kind == "duckdb_file":
         db = Path(path).with_name("duckdb_import.duckdb")
@@ -172,7 +175,24 @@ def _measure_ingest(path: Path) -> dict:
     shutil.rmtree(root)
     if result.rows_loaded + result.rows_quarantined != _count_rows(path):
         raise SystemExit("ingestion lost rows")
-    return {"seconds": seconds, "rows": result.rows_loaded}
+    return {"seconds": seconds, "rows": result.rows_loaded + result.rows_quarantined}
+
+
+def write_bad_csv(source: Path, path: Path, rows: int) -> None:
+    """The first ``rows`` rows of ``source`` with many broken rules (see (e) above)."""
+    import duckdb
+
+    duckdb.connect().execute(
+        f"""
+        copy (
+            select * replace (
+                case when random() < 0.25 then 'bogus_role' else role end as role,
+                case when random() < 0.10 then '9' else ps_1 end as ps_1
+            )
+            from read_csv('{source}', all_varchar = true) limit {rows}
+        ) to '{path}' (header)
+        """
+    ).fetchall()
 
 
 def _count_rows(path: Path) -> int:
@@ -200,6 +220,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="CSV rows (default 1M)")
     parser.add_argument("--xlsx-rows", type=int, default=100_000, help="XLSX rows (default 100k)")
+    parser.add_argument(
+        "--bad-rows", type=int, default=200_000, help="rows of the many-violations file (e)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement")
     parser.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -233,6 +256,11 @@ def main() -> None:
         ]
         if args.xlsx_rows:
             cases.append(("(d) read_submission XLSX", "xlsx", xlsx_path))
+        if args.bad_rows:
+            bad_path = Path(tmp) / "bad" / "tasc_responses_bad.csv"
+            bad_path.parent.mkdir()
+            write_bad_csv(csv_path, bad_path, args.bad_rows)
+            cases.append(("(e) ingestion, many violations", "ingest_bad", bad_path))
         print(
             f"\n{'measurement':34} {'rows':>10} {'runs (s)':>22} {'median (s)':>10} {'RSS MB':>7}"
         )

@@ -24,7 +24,6 @@ crash mid-load leaves nothing of it.
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -557,15 +556,15 @@ def load_data_set(
         _exec(con, f"drop table if exists {st}")
 
     loading = [f for f in todo if outcomes[f].status == "accepted"]
-    by_file = {f.relative_path: f for f in loading}
+    # Per file: (column, rule) -> (rows breaking it, first row), for the ledger's reason.
     violations: dict[str, list[tuple]] = defaultdict(list)
     if loading:
         find_violations(con, data_set, "_batch", received_at.date())
-        for file_, rn, col, rule, value in con.execute(
-            "select _file, _row_number, column_name, rule, value from _violations "
-            "order by _file, _row_number, column_name"
+        for file_, col, rule, n, first in con.execute(
+            "select _file, column_name, rule, count(*), min(_row_number) from _violations "
+            "group by all order by all"
         ).fetchall():
-            violations[file_].append((rn, col, rule, privacy.mask(value, col)))
+            violations[file_].append((col, rule, n, first))
     rows_read = dict(con.execute("select _file, count(*) from _batch group by _file").fetchall())
 
     _exec(con, "begin transaction")
@@ -577,12 +576,17 @@ def load_data_set(
             _exec(
                 con,
                 "create or replace temp table _files as select * from (values "
-                + ", ".join("(?, ?, ?)" for _ in loading)
-                + ") v(_file, submission_id, file_sha256)",
+                + ", ".join("(?, ?, ?, ?)" for _ in loading)
+                + ") v(_file, submission_id, file_sha256, _jurisdiction)",
                 [
                     x
                     for f in loading
-                    for x in (f.relative_path, outcomes[f].submission_id, outcomes[f].sha256)
+                    for x in (
+                        f.relative_path,
+                        outcomes[f].submission_id,
+                        outcomes[f].sha256,
+                        f.jurisdiction_id,
+                    )
                 ],
             )
             _exec(
@@ -625,26 +629,27 @@ def load_data_set(
                     where nullif(trim(b.{_q(col)}), '') is not null
                     """,
                 )
-            for file_, items in violations.items():
-                f = by_file[file_]
+            # Rejected rows, in one statement; the offending value is masked in the database
+            # (privacy.mask as a function), so an identifier never reaches Python or the table.
+            if violations:
+                if not _has_function(con, "npcs_mask"):
+                    con.create_function(
+                        "npcs_mask",
+                        privacy.mask,
+                        ["VARCHAR", "VARCHAR"],
+                        "VARCHAR",
+                        side_effects=False,
+                    )
                 _exec(
                     con,
-                    f"insert into {QUARANTINE_TABLE} values "
-                    + ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in items),
-                    [
-                        x
-                        for rn, col, rule, value in items
-                        for x in (
-                            outcomes[f].submission_id,
-                            file_,
-                            f.jurisdiction_id,
-                            data_set,
-                            rn,
-                            col,
-                            rule,
-                            value,
-                        )
-                    ],
+                    f"""
+                    insert into {QUARANTINE_TABLE}
+                    select fl.submission_id, v._file, fl._jurisdiction, ?, v._row_number,
+                           v.column_name, v.rule, npcs_mask(v.value, v.column_name)
+                    from _violations v join _files fl using (_file)
+                    order by v._file, v._row_number, v.column_name
+                    """,
+                    [data_set],
                 )
             for f in loading:
                 o = outcomes[f]
@@ -724,10 +729,7 @@ def _looks_like(header: list[str], expected: str) -> str | None:
 
 def _summarise(items: list[tuple]) -> str:
     """One line per rule: how many rows broke it, and the first row."""
-    by_rule: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for rn, col, rule, _ in items:
-        by_rule[(col, rule)].append(rn)
-    out = io.StringIO()
-    for (col, rule), rows in sorted(by_rule.items()):
-        out.write(f"column {col}, rule {rule}: {len(rows)} row(s), first row {min(rows)}; ")
-    return out.getvalue().rstrip("; ")
+    return "; ".join(
+        f"column {col}, rule {rule}: {n} row(s), first row {first}"
+        for col, rule, n, first in sorted(items)
+    )
