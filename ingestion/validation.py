@@ -18,6 +18,7 @@ import duckdb
 
 from ingestion.core_data_set import DATA_SETS, Column, DataSet
 from ingestion.privacy import FREE_TEXT_COLUMNS
+from ingestion.readers import _exec, _literal
 from ingestion.reference import code_list
 
 # A whole value that is an SSN (123-45-6789), an e-mail address or a US phone number.
@@ -39,16 +40,8 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _esc(text: str) -> str:
-    return text.replace("'", "''")
-
-
-def _run(con: duckdb.DuckDBPyConnection, sql: str) -> None:
-    con.execute(sql).fetchall()
-
-
 def _sql_list(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+    return "(" + ", ".join(_literal(v) for v in values) + ")"
 
 
 def normalized(name: str) -> str:
@@ -194,7 +187,7 @@ def find_violations(con: duckdb.DuckDBPyConnection, data_set: str, table: str, t
     hits = ", ".join(
         f"case when coalesce(({r.condition}), false) then {i} end" for i, r in enumerate(rules)
     )
-    _run(
+    _exec(
         con,
         f"""create or replace temp table _hits as
             select _file, _row_number, unnest(_h) as _rule
@@ -204,7 +197,7 @@ def find_violations(con: duckdb.DuckDBPyConnection, data_set: str, table: str, t
             where len(_h) > 0""",
     )
     catalogue = ", ".join(
-        f"({i}, '{_esc(r.column)}', '{_esc(r.rule)}')" for i, r in enumerate(rules)
+        f"({i}, {_literal(r.column)}, {_literal(r.rule)})" for i, r in enumerate(rules)
     )
     value = " ".join(
         f"when {i} then cast(t.{_q(r.column)} as varchar)" for i, r in enumerate(rules)
@@ -262,5 +255,5 @@ def find_violations(con: duckdb.DuckDBPyConnection, data_set: str, table: str, t
                 from {table} as t
                 where review_id is not null and not {known}"""
         )
-    _run(con, "create or replace temp table _violations as " + "\nunion all\n".join(parts))
-    _run(con, "drop table if exists _hits")
+    _exec(con, "create or replace temp table _violations as " + "\nunion all\n".join(parts))
+    _exec(con, "drop table if exists _hits")

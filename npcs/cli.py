@@ -266,35 +266,14 @@ def docs(
 ) -> None:
     """Build the dbt docs site (models, columns, tests, lineage, exposures, metrics) for the
     warehouse, as a folder with index.html and one self-contained static_index.html."""
-    import os
-    import subprocess
-    import sys
-
-    from npcs.settings import DBT_PROJECT_DIR, Settings
+    from npcs.dbt_cli import run_dbt
+    from npcs.settings import Settings
 
     s = Settings.from_env()
     target = (out or s.reports.parent / "docs").resolve()
-    env = {**os.environ, "NPCS_WAREHOUSE": str((warehouse or s.warehouse).resolve())}
-    dbt = Path(sys.executable).parent / "dbt"
     with console.status("dbt docs generate…"):
-        proc = subprocess.run(
-            [
-                str(dbt),
-                "docs",
-                "generate",
-                "--static",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(target),
-                "--log-path",
-                str(target / "logs"),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
+        proc = run_dbt(
+            ["docs", "generate", "--static"], (warehouse or s.warehouse).resolve(), target
         )
     if proc.returncode != 0:
         console.print("[red]dbt docs generate failed[/red]")

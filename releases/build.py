@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,44 +55,36 @@ def code_version() -> str:
     return h.hexdigest()[:16]
 
 
-def max_submission_id(live: Path) -> int:
+def ledger_versions(live: Path, where: str, params: list) -> list[dict]:
+    """Loaded file versions from the live ledger (no rejection reasons), by submission id."""
     con = duckdb.connect(str(live), read_only=True)
     try:
-        (n,) = con.execute(f"select coalesce(max(submission_id), 0) from {LEDGER_TABLE}").fetchone()
-    except duckdb.CatalogException as e:
-        raise ReleaseError(f"{live} has no submission ledger: run `npcs refresh` first") from e
-    finally:
-        con.close()
-    return int(n)
-
-
-def pinned_submissions(live: Path, max_id: int) -> list[dict]:
-    """The loaded file versions a release pins (the ledger rows, without rejection reasons)."""
-    con = duckdb.connect(str(live), read_only=True)
-    try:
-        rows = con.execute(
+        cur = con.execute(
             f"""
             select submission_id, source_file, jurisdiction_id, data_set, file_sha256,
                    strftime(received_at, '%Y-%m-%dT%H:%M:%S') as received_at, status,
                    rows_loaded
             from {LEDGER_TABLE}
-            where stage = 'load' and submission_id <= ? order by submission_id
+            where stage = 'load' and {where} order by submission_id
             """,
-            [max_id],
-        ).fetchall()
+            params,
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+    except duckdb.CatalogException as e:
+        raise ReleaseError(f"{live} has no submission ledger: run `npcs refresh` first") from e
     finally:
         con.close()
-    cols = (
-        "submission_id",
-        "source_file",
-        "jurisdiction_id",
-        "data_set",
-        "file_sha256",
-        "received_at",
-        "status",
-        "rows_loaded",
-    )
-    return [dict(zip(cols, r)) for r in rows]
+
+
+def max_submission_id(live: Path) -> int:
+    versions = ledger_versions(live, "true", [])
+    return max((v["submission_id"] for v in versions), default=0)
+
+
+def pinned_submissions(live: Path, max_id: int) -> list[dict]:
+    """The loaded file versions a release pins."""
+    return ledger_versions(live, "submission_id <= ?", [max_id])
 
 
 def _copy_pinned_raw(live: Path, target: Path, max_id: int) -> None:
@@ -122,31 +111,12 @@ def _copy_pinned_raw(live: Path, target: Path, max_id: int) -> None:
 
 def _dbt_build(warehouse: Path, workdir: Path) -> tuple[dict, Path]:
     """``dbt build`` (seeds, models, no unit tests) into ``warehouse``; returns dbt's manifest."""
-    env = {**os.environ, "NPCS_WAREHOUSE": str(warehouse)}
-    target, logs = workdir / "dbt_target", workdir / "dbt_logs"
-    dbt = Path(sys.executable).parent / "dbt"
-    proc = subprocess.run(
-        [
-            str(dbt),
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(logs),
-            "--exclude-resource-type",
-            "unit_test",
-            "--target",
-            "release",  # single-threaded: deterministic floating-point sums (profiles.yml)
-            "--quiet",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    from npcs.dbt_cli import run_dbt
+
+    target = workdir / "dbt_target"
+    # The release target is single-threaded: deterministic floating-point sums (profiles.yml).
+    args = ["build", "--exclude-resource-type", "unit_test", "--target", "release", "--quiet"]
+    proc = run_dbt(args, warehouse, target)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-30:])
         raise ReleaseError(f"dbt build failed for the release:\n{tail}")

@@ -18,6 +18,7 @@ from releases.build import (
     canonical_select,
     code_version,
     content_hash,
+    ledger_versions,
     max_submission_id,
     pinned_submissions,
     published_tables,
@@ -153,17 +154,7 @@ def rebuild_release(live: Path, releases: Path, release_id: str) -> list[TableCh
 
 def _missing_submissions(live: Path, manifest: dict) -> list[int]:
     wanted = {s["submission_id"] for s in manifest["submissions"]}
-    con = duckdb.connect(str(live), read_only=True)
-    try:
-        have = {
-            r[0]
-            for r in con.execute(
-                "select submission_id from raw.submission_ledger where stage = 'load'"
-            ).fetchall()
-        }
-    finally:
-        con.close()
-    return sorted(wanted - have)
+    return sorted(wanted - {v["submission_id"] for v in ledger_versions(live, "true", [])})
 
 
 @dataclass
@@ -190,32 +181,6 @@ class ReleaseDiff:
     @property
     def differs(self) -> bool:
         return any(t.differs for t in self.tables) or bool(self.headline_changes)
-
-
-def _later_submissions(live: Path, max_id: int) -> list[dict]:
-    con = duckdb.connect(str(live), read_only=True)
-    try:
-        rows = con.execute(
-            """
-            select submission_id, source_file, jurisdiction_id, data_set, status, rows_loaded,
-                   strftime(received_at, '%Y-%m-%dT%H:%M:%S')
-            from raw.submission_ledger
-            where stage = 'load' and submission_id > ? order by submission_id
-            """,
-            [max_id],
-        ).fetchall()
-    finally:
-        con.close()
-    cols = (
-        "submission_id",
-        "source_file",
-        "jurisdiction_id",
-        "data_set",
-        "status",
-        "rows_loaded",
-        "received_at",
-    )
-    return [dict(zip(cols, r)) for r in rows]
 
 
 def _diff_table(
@@ -300,7 +265,9 @@ def diff_release(live: Path, releases: Path, release_id: str) -> ReleaseDiff:
     }
     return ReleaseDiff(
         release_id=release_id,
-        later_submissions=_later_submissions(live, manifest["max_submission_id"]),
+        later_submissions=ledger_versions(
+            live, "submission_id > ?", [manifest["max_submission_id"]]
+        ),
         tables=tables,
         headline_changes=changes,
     )

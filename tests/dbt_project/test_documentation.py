@@ -4,40 +4,21 @@ report and releases really read. Checked on the manifest of a real ``dbt parse``
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
-from tests.dbt_project.conftest import DBT_PROJECT_DIR
 
 MART_SCHEMAS = {"reviews", "workforce", "equity", "membership", "common"}
 
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory) -> dict:
+    from npcs.dbt_cli import run_dbt
+
     target = tmp_path_factory.mktemp("parse")
-    env = {**os.environ, "NPCS_WAREHOUSE": str(target / "w.duckdb")}
-    dbt = Path(sys.executable).parent / "dbt"
-    subprocess.run(
-        [
-            str(dbt),
-            "parse",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target / "logs"),
-            "--quiet",
-        ],
-        env=env,
-        check=True,
-    )
+    proc = run_dbt(["parse", "--quiet"], target / "w.duckdb", target)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads((target / "manifest.json").read_text())
 
 
