@@ -19,8 +19,10 @@ It errs towards dropping and redacting too much rather than too little.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -541,12 +543,12 @@ _VALUE_KIND_ORDER = ("ssn", "email", "phone", "address", "name")
 _FREE_TEXT_COMPACTS = frozenset(c.replace("_", "") for c in FREE_TEXT_COLUMNS)
 
 
-def _canonical_compacts(data_set: str, canonical: Iterable[str] | None) -> set[str]:
+@functools.lru_cache(maxsize=256)
+def _canonical_compacts(data_set: str, canonical: frozenset[str]) -> frozenset[str]:
     if data_set not in DATA_SETS:
         raise ValueError(f"unknown data set {data_set!r}; expected one of {sorted(DATA_SETS)}")
-    names = [*DATA_SETS[data_set].column_names, *(n for n, _ in LINEAGE_COLUMNS)]
-    names += list(canonical or ())
-    return {_compact(n) for n in names}
+    names = [*DATA_SETS[data_set].column_names, *(n for n, _ in LINEAGE_COLUMNS), *canonical]
+    return frozenset(_compact(n) for n in names)
 
 
 def identifier_columns(
@@ -572,7 +574,7 @@ def identifier_columns(
       the header hints at one; values like "Jane Doe" / "Doe, Jane" (neither word a common or
       domain word) count only in non-canonical columns. Dates of birth: by header only.
     """
-    known = _canonical_compacts(data_set, canonical)
+    known = _canonical_compacts(data_set, frozenset(canonical or ()))
     dropped: list[DroppedColumn] = []
     for column in header:
         compact = _compact(column)
@@ -591,10 +593,11 @@ def identifier_columns(
         free_text = is_canonical and compact in _FREE_TEXT_COMPACTS
         ssn_hint = not is_canonical and _header_hints_ssn(column)
         matches: dict[str, list[str]] = {}
-        for v in values:
+        # Samples repeat (codes, dates): each distinct value is classified once.
+        for v, times in Counter(values).items():
             kind = _value_kind(v, whole_value=free_text, ssn_hint=ssn_hint, names=not is_canonical)
             if kind is not None:
-                matches.setdefault(kind, []).append(v)
+                matches.setdefault(kind, []).extend([v] * times)
         if not matches:
             continue
         hits = sum(len(v) for v in matches.values())
