@@ -147,6 +147,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """,
     )
+    # The quality gates' tables and the ledger's gate columns (quality_checks/store.py).
+    from quality_checks.store import ensure_quality_schema
+
+    ensure_quality_schema(con)
 
 
 def sharing_level_refusal(f: SubmissionFile, on: date) -> str | None:

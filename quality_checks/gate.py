@@ -124,13 +124,41 @@ def all_contracts() -> list[Path]:
     return sorted(CONTRACTS_DIR.glob("*/*.yml"))
 
 
-def contract_variables() -> dict[str, str]:
+THRESHOLDS_FILE = QUALITY_CHECKS_DIR / "thresholds.yml"
+
+
+def thresholds() -> dict[str, Any]:
+    """``quality_checks/thresholds.yml``: the gates' thresholds, defined once."""
+    import yaml
+
+    data = yaml.safe_load(THRESHOLDS_FILE.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{THRESHOLDS_FILE} must be a mapping")
+    return data
+
+
+def threshold_variables() -> dict[str, int | float]:
+    """The thresholds as contract variables: ``volume.max_drop`` -> ``VOLUME_MAX_DROP``."""
+    out: dict[str, int | float] = {}
+    for group, values in thresholds().items():
+        for name, value in (values or {}).items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            out[f"{group}_{name}".upper()] = value
+    return out
+
+
+def contract_variables() -> dict[str, str | int | float]:
     """The variables every verification gets (a contract that does not declare one ignores it).
 
     ``SEEDS_DIR``: the seeds folder, absolute. The contracts use it inside a SQL string literal
-    (``read_csv('${var.SEEDS_DIR}/...')``), so a quote in the path is doubled.
+    (``read_csv('${var.SEEDS_DIR}/...')``), so a quote in the path is doubled. Then every
+    threshold of ``thresholds.yml`` (:func:`threshold_variables`).
     """
-    return {"SEEDS_DIR": SEEDS_DIR.resolve().as_posix().replace("'", "''")}
+    return {
+        "SEEDS_DIR": SEEDS_DIR.resolve().as_posix().replace("'", "''"),
+        **threshold_variables(),
+    }
 
 
 def verify(
