@@ -310,7 +310,7 @@ def _add_samples(
             continue
         try:
             spec = _check_spec(contract, outcome)
-            sql = _sample_sql(outcome, spec, table, locators)
+            sql = _sample_sql(outcome, spec, table, locators, contract.get("filter"))
             if sql is None:
                 continue
             sql = _substitute_variables(sql, variables)
@@ -364,8 +364,17 @@ def _check_spec(contract: dict, outcome: CheckOutcome) -> dict:
     return {}
 
 
-def _sample_sql(outcome: CheckOutcome, spec: dict, table: str, locators: list[str]) -> str | None:
+def _sample_sql(
+    outcome: CheckOutcome,
+    spec: dict,
+    table: str,
+    locators: list[str],
+    where_filter: str | None = None,
+) -> str | None:
+    """A query for a few failing rows of ``outcome``; the contract's ``filter`` applies (the
+    rows Soda checked), except inside a failed_rows ``query``, which states its own."""
     col = outcome.column
+    keep = f" and ({where_filter})" if where_filter else ""
     if outcome.type == "failed_rows":
         if spec.get("query"):
             query = spec["query"].strip().rstrip(";")
@@ -374,7 +383,7 @@ def _sample_sql(outcome: CheckOutcome, spec: dict, table: str, locators: list[st
             # the locators, and for a column's check the column itself: the offending value
             cols = ", ".join(dict.fromkeys(_q(c) for c in [*locators, *([col] if col else [])]))
             where = spec["expression"]
-            return f"select {cols or '*'} from {table} where ({where}) limit {SAMPLE_SIZE}"
+            return f"select {cols or '*'} from {table} where ({where}){keep} limit {SAMPLE_SIZE}"
         return None
     if outcome.type == "duplicate":
         keys = spec.get("columns") or ([col] if col else [])
@@ -383,14 +392,14 @@ def _sample_sql(outcome: CheckOutcome, spec: dict, table: str, locators: list[st
         key_list = ", ".join(_q(k) for k in keys)
         return (
             f"select {key_list}, count(*) as n_rows from {table} "
-            f"where {' and '.join(f'{_q(k)} is not null' for k in keys)} "
+            f"where {' and '.join(f'{_q(k)} is not null' for k in keys)}{keep} "
             f"group by {key_list} having count(*) > 1 order by n_rows desc limit {SAMPLE_SIZE}"
         )
     if col is None:
         return None
     select = ", ".join(dict.fromkeys(_q(c) for c in [*locators, col]))
     if outcome.type == "missing":
-        return f"select {select} from {table} where {_q(col)} is null limit {SAMPLE_SIZE}"
+        return f"select {select} from {table} where {_q(col)} is null{keep} limit {SAMPLE_SIZE}"
     if outcome.type == "invalid":
         conditions = []
         if spec.get("valid_min") is not None:
@@ -415,7 +424,7 @@ def _sample_sql(outcome: CheckOutcome, spec: dict, table: str, locators: list[st
             return None
         return (
             f"select {select} from {table} as t where {_q(col)} is not null "
-            f"and ({' or '.join(conditions)}) limit {SAMPLE_SIZE}"
+            f"and ({' or '.join(conditions)}){keep} limit {SAMPLE_SIZE}"
         )
     return None
 

@@ -1,9 +1,15 @@
 """Soda contracts as blocking asset checks: one per contract file in ``quality_checks/contracts``.
 
-``contracts/<schema>/<table>.yml`` gates the asset ``<schema>/<table>``. A failing (or erroring,
-or un-runnable) contract yields an ERROR-severity failed check, and because the checks are
-blocking, nothing downstream of the asset runs in the same run. The report asset re-reads the
-latest outcome of every gate upstream of it, so the block also holds in later runs.
+``contracts/<schema>/<table>.yml`` gates the asset ``<schema>/<table>``. Each evaluation is a
+gate decision (``quality_checks/gating.py``), recorded in ``quality.check_results``:
+
+- passed: the check passes;
+- warned (warn-level checks only), held (raw: the failing rows all came in new file versions,
+  which are held back while every other jurisdiction's data flows on) and overridden (an
+  engineer's recorded, single-use override): a WARN-severity failed check — visible, not blocking;
+- blocked: an ERROR-severity failed check. The checks are blocking, so nothing downstream runs in
+  the same run; and :func:`failing_gates` makes the dbt build and the report refuse in later runs
+  too, until a verification passes. Fails closed: an error running a contract blocks.
 
 The raw gates run in one step and the mart gates in another (one warehouse connection each);
 every contract is still its own check in the UI and can be run alone.
@@ -29,34 +35,75 @@ def check_key(contract: Path) -> dg.AssetCheckKey:
 
 def _spec(contract: Path) -> dg.AssetCheckSpec:
     schema, table = contract.parent.name, contract.stem
+    raw = schema == "raw"
     return dg.AssetCheckSpec(
         name=CHECK_NAME,
         asset=dg.AssetKey([schema, table]),
         blocking=True,
         description=(
             f"Soda contract `{contract.relative_to(CONTRACTS_DIR.parent)}` on `{schema}.{table}`: "
-            "schema, missing values, code validity, ranges, duplicate keys and references. "
-            "Fails closed: an error running the contract fails the check."
+            "schema, missing values, code validity, ranges, duplicate keys, references"
+            + (", freshness" if raw else "")
+            + " and volume change. "
+            + (
+                "Rows failing in new file versions hold those file versions back (WARN); "
+                if raw
+                else ""
+            )
+            + "anything else blocks downstream (ERROR). Fails closed."
         ),
     )
 
 
-def check_result(contract: Path, result) -> dg.AssetCheckResult:
-    """A Soda gate result as a Dagster check result, with its diagnostics as metadata."""
+def _held_table(held: list[dict]) -> str:
+    lines = ["| jurisdiction | file | submission | why |", "|---|---|---|---|"]
+    for h in held:
+        why = str(h.get("reason", "")).replace("|", "\\|")
+        lines.append(
+            f"| {h.get('jurisdiction_id')} | {h.get('source_file')} | {h.get('submission_id')} "
+            f"| {why} |"
+        )
+    return "\n".join(lines)
+
+
+def check_result(contract: Path, decision) -> dg.AssetCheckResult:
+    """A gate decision as a Dagster check result, with its diagnostics as metadata."""
+    from quality_checks.gating import BLOCKED, PASSED
+
     key = check_key(contract)
-    failed = [c for c in result.checks if c.outcome in ("failed", "not_evaluated")]
+    shown = decision.first or decision.result
+    failed = [c for c in shown.checks if c.outcome in ("failed", "not_evaluated", "warned")]
+    metadata = {
+        "decision": decision.status,
+        "checks_run": len(shown.checks),
+        "checks_failed": len(failed),
+        "file_versions_accepted": decision.accepted,
+        "errors": dg.MetadataValue.md("\n".join(f"- {e}" for e in shown.errors) or "none"),
+        "failures": dg.MetadataValue.md("\n".join(f"- {c.describe()}" for c in failed) or "none"),
+    }
+    if decision.held:
+        metadata["held"] = dg.MetadataValue.md(_held_table(decision.held))
+        metadata["jurisdictions_held"] = ", ".join(
+            sorted({str(h.get("jurisdiction_id")) for h in decision.held})
+        )
+    if decision.override:
+        o = decision.override
+        metadata["override"] = dg.MetadataValue.md(
+            f"override {o['override_id']} by {o['created_by']} ({o['created_at']}): {o['reason']}"
+        )
+    if decision.reasons:
+        metadata["why"] = dg.MetadataValue.md("\n".join(f"- {r}" for r in decision.reasons))
     return dg.AssetCheckResult(
         asset_key=key.asset_key,
         check_name=key.name,
-        passed=result.passed,
-        severity=dg.AssetCheckSeverity.ERROR,
-        description=None if result.passed else result.summary(),
-        metadata={
-            "checks_run": len(result.checks),
-            "checks_failed": len(failed),
-            "errors": dg.MetadataValue.md("\n".join(f"- {e}" for e in result.errors) or "none"),
-            "failures": dg.MetadataValue.md(result.summary() if not result.passed else "none"),
-        },
+        passed=decision.status == PASSED,
+        severity=(
+            dg.AssetCheckSeverity.ERROR
+            if decision.status == BLOCKED
+            else dg.AssetCheckSeverity.WARN
+        ),
+        description=None if decision.status == PASSED else decision.summary(),
+        metadata=metadata,
     )
 
 
@@ -67,13 +114,64 @@ def _gate(name: str, contracts: list[Path]) -> dg.AssetChecksDefinition:
         specs=[_spec(c) for c in contracts], can_subset=True, name=name, compute_kind="soda"
     )
     def _run(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-        from quality_checks.gate import verify
+        from quality_checks.gating import decide
 
-        with warehouse.connect(read_only=True) as con:
+        # Read-write: the gate records its results and holds or accepts file versions.
+        with warehouse.connect() as con:
             for key in sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string()):
-                yield check_result(by_key[key], verify(con, by_key[key]))
+                decision = decide(con, by_key[key], context.run.run_id)
+                if decision.status != "passed":
+                    log = context.log.error if decision.status == "blocked" else context.log.warning
+                    log(decision.summary())
+                yield check_result(by_key[key], decision)
+            if name == "raw_gates":
+                _write_gate_feedback(context, con, warehouse)
 
     return _run
+
+
+def _write_gate_feedback(context, con, warehouse: WarehouseResource) -> None:
+    """Tell coordinators what the raw gates decided about their new file versions."""
+    try:
+        from quality_checks.feedback import write_gate_feedback
+    except ImportError:  # the feedback section arrives with the scorecard work
+        return
+    ids = [
+        r[0]
+        for r in con.execute(
+            "select submission_id from raw.submission_ledger where gate_run_id = ?",
+            [context.run.run_id],
+        ).fetchall()
+    ]
+    if ids:
+        write_gate_feedback(con, warehouse.feedback_dir, ids)
+
+
+def failing_gates(instance: dg.DagsterInstance, asset_keys, current_run_id: str) -> list[str]:
+    """Checks on ``asset_keys`` whose latest evaluation blocks: failed with ERROR severity, or
+    planned in a run that ended without evaluating it (a crashed gate fails closed)."""
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    check_keys = dg.AssetSelection.checks_for_assets(*asset_keys).resolve_checks(graph)
+    failing = []
+    storage = instance.event_log_storage
+    for key in sorted(check_keys, key=lambda k: k.to_user_string()):
+        for record in storage.get_asset_check_execution_history(key, limit=5):
+            if record.status.value == "PLANNED":
+                run = instance.get_run_by_id(record.run_id)
+                if record.run_id == current_run_id or run is None or not run.is_finished:
+                    continue  # still running (or this run): look at the evaluation before
+                failing.append(
+                    f"{key.to_user_string()} (run {record.run_id[:8]} never evaluated it)"
+                )
+            elif record.status.value == "FAILED":
+                evaluation = record.event.asset_check_evaluation if record.event else None
+                severity = evaluation.severity if evaluation else dg.AssetCheckSeverity.ERROR
+                if severity == dg.AssetCheckSeverity.ERROR:
+                    failing.append(key.to_user_string())
+            break
+    return failing
 
 
 _contracts = contract_files()

@@ -24,27 +24,15 @@ class ReportConfig(dg.Config):
 
 
 def failing_gates(context: dg.AssetExecutionContext) -> list[str]:
-    """Upstream checks whose latest completed evaluation failed with ERROR severity."""
+    """Gates upstream of the report whose latest evaluation blocks (see quality.failing_gates)."""
     # The whole code location's graph: a run of the report alone is a subset job whose own
     # graph does not reach upstream.
     from orchestration.definitions import defs
+    from orchestration.defs.quality import failing_gates as failing
 
     graph = defs.resolve_asset_graph()
     upstream = dg.AssetSelection.assets(REPORT_KEY).upstream().resolve(graph) - {REPORT_KEY}
-    check_keys = dg.AssetSelection.checks_for_assets(*upstream).resolve_checks(graph)
-    failing = []
-    storage = context.instance.event_log_storage
-    for key in sorted(check_keys, key=lambda k: k.to_user_string()):
-        for record in storage.get_asset_check_execution_history(key, limit=5):
-            if record.status.value == "PLANNED":
-                continue
-            if record.status.value == "FAILED":
-                evaluation = record.event.asset_check_evaluation if record.event else None
-                severity = evaluation.severity if evaluation else dg.AssetCheckSeverity.ERROR
-                if severity == dg.AssetCheckSeverity.ERROR:
-                    failing.append(key.to_user_string())
-            break
-    return failing
+    return failing(context.instance, upstream, context.run.run_id)
 
 
 def _is_synthetic(landing: LandingZoneResource) -> bool:

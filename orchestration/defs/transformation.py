@@ -54,7 +54,26 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse:
     the conformed marts, built and tested by one ``dbt build``. Each built table and view gets
     its row count and its dbt tests' results as metadata once dbt has released the warehouse."""
     # Unit tests run in the test suite (tests/dbt_project), not in every production refresh.
+    _refuse_on_failing_raw_gates(context)
     yield from _build(context, dbt, warehouse, ["build", "--exclude-resource-type", "unit_test"])
+
+
+def _refuse_on_failing_raw_gates(context: dg.AssetExecutionContext) -> None:
+    """Do not rebuild the marts from raw data whose gate blocks — in a later run too (the
+    ``publish`` job, or dbt clicked alone in the UI): the marts keep their last good state."""
+    from orchestration.defs.ingestion import RAW_GROUP
+    from orchestration.defs.quality import failing_gates
+
+    raw_keys = [k for k in context.assets_def.keys_by_input_name.values() if k.path[0] == RAW_GROUP]
+    failing = failing_gates(context.instance, raw_keys, context.run.run_id)
+    if failing:
+        raise dg.Failure(
+            description=(
+                "dbt not run: raw quality gates are failing; the marts keep their last good "
+                "state. Fix the data (or record an override) and run the gate again."
+            ),
+            metadata={"failing_gates": dg.MetadataValue.md("\n".join(f"- {k}" for k in failing))},
+        )
 
 
 def _build(context, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str]):

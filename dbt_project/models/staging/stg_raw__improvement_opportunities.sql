@@ -17,6 +17,7 @@ source as (
         loaded_at,
         submission_id
     from {{ source('raw', 'improvement_opportunities') }}
+    where {{ not_held() }}
 
 ),
 

@@ -3,6 +3,7 @@ with
 source as (
 
     select * from {{ source('raw', 'outcomes') }}
+    where {{ not_held() }}
 
 ),
 

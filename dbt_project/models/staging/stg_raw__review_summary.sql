@@ -3,6 +3,7 @@ with
 source as (
 
     select * from {{ source('raw', 'review_summary') }}
+    where {{ not_held() }}
 
 ),
 

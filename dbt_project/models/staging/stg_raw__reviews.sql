@@ -3,6 +3,7 @@ with
 source as (
 
     select * from {{ source('raw', 'reviews') }}
+    where {{ not_held() }}
 
 ),
 

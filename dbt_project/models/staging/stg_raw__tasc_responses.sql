@@ -3,6 +3,7 @@ with
 source as (
 
     select * from {{ source('raw', 'tasc_responses') }}
+    where {{ not_held() }}
 
 ),
 

@@ -3,6 +3,7 @@ with
 source as (
 
     select * from {{ source('raw', 'workforce') }}
+    where {{ not_held() }}
 
 ),
 

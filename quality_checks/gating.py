@@ -1,0 +1,511 @@
+"""What a gate decides, and what it leaves behind: pass, warn, hold one jurisdiction's new file
+versions, block, or let through on a recorded override.
+
+:func:`quality_checks.gate.verify` says whether a contract's checks pass. :func:`decide` turns
+that into the warehouse's decision, the same in every path (``npcs refresh``, a schedule, a
+sensor, one asset clicked in the UI, a release):
+
+``passed``
+    every fail-level check passed (and every warn-level one).
+``warned``
+    only warn-level checks failed (``threshold: {level: warn}`` in the contract): reported, not
+    blocking.
+``held``
+    (raw tables only) the failing rows all belong to file versions no gate has accepted yet
+    (``gate_status`` NULL in ``raw.submission_ledger``). Those file versions are held: staging
+    leaves them out, so the marts keep each jurisdiction's last good data, and the contract is
+    verified again without them. It must then pass; every other jurisdiction's new data flows on.
+    Nothing downstream is blocked.
+``blocked``
+    anything else: a failing check that no pending file version explains (the schema, freshness,
+    rows already accepted, a mart), an error, Soda missing, the contract broken. Fails closed:
+    downstream does not run, in this run or later ones, until a verification passes.
+``overridden``
+    would be ``blocked``, but an engineer recorded an override for this contract (``npcs gate
+    override``): it is let through once, the override is spent, and the reason is kept with the
+    results.
+
+Every decision writes its check results to ``quality.check_results`` (one row per check, and
+one per jurisdiction whose rows failed a check); a decision that lets data through marks the
+pending file versions accepted and records the volume baseline the next gate compares with.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from quality_checks import store
+from quality_checks.gate import (
+    CheckOutcome,
+    GateResult,
+    _check_spec,
+    _load_yaml,
+    _q,
+    _quoted_table,
+    _substitute_variables,
+    _variable_values,
+    contract_variables,
+    verify,
+)
+
+PASSED, WARNED, HELD, BLOCKED, OVERRIDDEN = "passed", "warned", "held", "blocked", "overridden"
+LETS_THROUGH = {PASSED, WARNED, HELD, OVERRIDDEN}
+
+
+@dataclass
+class Attribution:
+    """Rows of one failed check, per file version (or per jurisdiction when the check counts
+    records rather than rows of a file version, as the volume check does)."""
+
+    check: CheckOutcome
+    rows: list[tuple[int | None, str | None, int]]  # (submission_id, jurisdiction_id, rows)
+
+
+@dataclass
+class Decision:
+    contract: str  # e.g. raw/reviews.yml
+    dataset: str  # e.g. raw.reviews
+    layer: str  # raw | mart
+    status: str  # passed | warned | held | blocked | overridden
+    result: GateResult  # the verification the decision rests on (after holding, the second)
+    first: GateResult | None = None  # the verification that found rows to hold
+    held: list[dict[str, Any]] = field(default_factory=list)  # file versions held now
+    accepted: int = 0  # pending file versions accepted now
+    reasons: list[str] = field(default_factory=list)  # why blocked (or what was overridden)
+    override: dict[str, Any] | None = None
+
+    @property
+    def lets_through(self) -> bool:
+        return self.status in LETS_THROUGH
+
+    def summary(self) -> str:
+        head = f"{self.dataset}: {self.status}"
+        if self.status == PASSED:
+            return f"{head} ({len(self.result.checks)} checks)"
+        lines = [head]
+        for h in self.held:
+            where = f"{h['jurisdiction_id']} {h['source_file']} (submission {h['submission_id']})"
+            lines.append(f"  held {where}: {h['reason']}")
+        if self.override:
+            lines.append(
+                f"  let through once by override {self.override['override_id']} "
+                f"({self.override['created_by']}): {self.override['reason']}"
+            )
+        source = self.first if self.status in (OVERRIDDEN,) and self.first else self.result
+        if self.status in (BLOCKED, OVERRIDDEN):
+            lines += ["  " + line for line in source.summary().splitlines()]
+            lines += [f"  {r}" for r in self.reasons]
+        if self.status == WARNED:
+            lines += [
+                f"  warning: {c.describe()}" for c in self.result.checks if c.outcome == "warned"
+            ]
+        return "\n".join(lines)
+
+
+def layer_of(contract: Path) -> str:
+    return "raw" if Path(contract).parent.name == "raw" else "mart"
+
+
+def decide(
+    con: duckdb.DuckDBPyConnection,
+    contract: Path,
+    run_id: str,
+    *,
+    record: bool = True,
+) -> Decision:
+    """Verify ``contract`` on ``con`` (read-write), decide, and record the decision."""
+    contract = Path(contract)
+    layer = layer_of(contract)
+    store.ensure_quality_schema(con)
+    result = verify(con, contract)
+    decision = Decision(
+        contract=result.contract, dataset=result.dataset, layer=layer, status=BLOCKED, result=result
+    )
+    attributions: list[Attribution] = []
+    if _only_warnings(result):
+        decision.status = WARNED if _warned(result) else PASSED
+    elif layer == "raw" and _holdable(result):
+        attributions = _attribute(con, contract, result)
+        _try_hold(con, contract, run_id, decision, attributions)
+    else:
+        decision.reasons.append(_why_not_holdable(result, layer))
+
+    if decision.status == BLOCKED:
+        _apply_override(con, run_id, decision)
+    if decision.lets_through:
+        decision.accepted = _accept(con, decision, run_id)
+    if record:
+        store.record_check_rows(con, run_id, _rows(decision, attributions))
+    return decision
+
+
+# --- the decision -------------------------------------------------------------------------------
+
+
+def _failed(result: GateResult) -> list[CheckOutcome]:
+    return [c for c in result.checks if c.outcome in ("failed", "not_evaluated")]
+
+
+def _warned(result: GateResult) -> list[CheckOutcome]:
+    return [c for c in result.checks if c.outcome == "warned"]
+
+
+def _only_warnings(result: GateResult) -> bool:
+    """Passed, or failed only through warn-level checks (Soda's WARN outcome)."""
+    return not result.errors and bool(result.checks) and not _failed(result)
+
+
+def _holdable(result: GateResult) -> bool:
+    return not result.errors and all(c.outcome == "failed" for c in _failed(result))
+
+
+def _why_not_holdable(result: GateResult, layer: str) -> str:
+    if result.errors:
+        return "the contract could not be verified (fails closed)"
+    if layer != "raw":
+        return "a mart gate blocks: its rows come from every jurisdiction's accepted data"
+    return "a check could not be evaluated"
+
+
+def _try_hold(con, contract: Path, run_id: str, decision: Decision, attributions) -> None:
+    result = decision.result
+    unexplained = [a.check for a in attributions if a.rows is None or not a.rows]
+    if unexplained:
+        decision.reasons.append(
+            "not attributable to new file versions: "
+            + ", ".join(f"{c.column or 'dataset'} {c.type} '{c.name}'" for c in unexplained)
+        )
+        return
+    data_set = decision.dataset.split(".", 1)[1]
+    pending = store.pending_submissions(con, data_set)
+    to_hold: dict[int, list[str]] = {}
+    for a in attributions:
+        label = f"{a.check.column or 'dataset'} {a.check.type} '{a.check.name}'"
+        for submission_id, jurisdiction_id, n in a.rows:
+            if submission_id is None:  # a jurisdiction's records: its pending file versions
+                ids = [s for s, j in pending.items() if j == jurisdiction_id]
+                if not ids:
+                    decision.reasons.append(
+                        f"{label} fails for {jurisdiction_id}, which sent no new file version"
+                    )
+                    return
+            else:
+                if submission_id not in pending:
+                    decision.reasons.append(
+                        f"{label} fails on rows of file version {submission_id} "
+                        f"({jurisdiction_id}), which a gate already accepted"
+                    )
+                    return
+                ids = [submission_id]
+            for s in ids:
+                to_hold.setdefault(s, []).append(f"{label} ({n} rows)" if n else label)
+    files = _ledger_files(con, list(to_hold))
+    for s, reasons in sorted(to_hold.items()):
+        reason = "; ".join(dict.fromkeys(reasons))
+        store.set_gate_status(con, [s], store.HELD, run_id, reason)
+        decision.held.append({**files.get(s, {"submission_id": s}), "reason": reason})
+    decision.first = result
+    second = verify(con, contract)
+    decision.result = second
+    if _only_warnings(second):
+        decision.status = HELD
+    else:
+        decision.reasons.append("still failing with the new file versions held back")
+
+
+def _apply_override(con, run_id: str, decision: Decision) -> None:
+    failing = {c.name for c in _failed(decision.result)}
+    for o in store.open_overrides(con, decision.contract):
+        if decision.result.errors and o["check_name"] is None:
+            # an override is for data that breaks a rule, not for a contract that cannot run
+            continue
+        if o["check_name"] is None or (failing and failing <= {o["check_name"]}):
+            store.spend_override(con, o["override_id"], run_id)
+            decision.override = o
+            decision.first = decision.result
+            decision.status = OVERRIDDEN
+            return
+
+
+def _accept(con, decision: Decision, run_id: str) -> int:
+    """Pending file versions of a raw data set become accepted; the volume baseline moves on."""
+    accepted = 0
+    if decision.layer == "raw":
+        data_set = decision.dataset.split(".", 1)[1]
+        pending = store.pending_submissions(con, data_set)
+        store.set_gate_status(con, list(pending), store.ACCEPTED, run_id, decision.status)
+        accepted = len(pending)
+    counts = volume_counts(con, decision.dataset)
+    if counts is not None:
+        store.record_volume_baseline(con, decision.dataset, counts, run_id)
+    return accepted
+
+
+def _ledger_files(con, ids: list[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = con.execute(
+        f"select submission_id, jurisdiction_id, data_set, source_file from {store.LEDGER} "
+        "where submission_id in (select unnest(?::bigint[]))",
+        [ids],
+    ).fetchall()
+    return {
+        r[0]: {
+            "submission_id": r[0],
+            "jurisdiction_id": r[1],
+            "data_set": r[2],
+            "source_file": r[3],
+        }
+        for r in rows
+    }
+
+
+# --- volume -------------------------------------------------------------------------------------
+
+
+def volume_counts(con, dataset: str) -> dict[str | None, int] | None:
+    """What the volume checks count, per jurisdiction (None: the table has no jurisdiction).
+
+    Raw tables: distinct record keys in the file versions staging reads (a corrected file that
+    repeats every key adds no records). Marts: rows. None when the table does not exist.
+    """
+    schema, table = dataset.split(".", 1)
+    cols = [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ? and table_catalog = current_database()",
+            [schema, table],
+        ).fetchall()
+    ]
+    if not cols:
+        return None
+    relation = _quoted_table(dataset)
+    if schema == "raw":
+        from ingestion.core_data_set import DATA_SETS
+
+        keys = ", ".join(_q(k) for k in DATA_SETS[table].key)
+        rows = con.execute(
+            f"select jurisdiction_id, count(distinct ({keys})) from {relation} "
+            f"where submission_id not in (select l.submission_id from {store.LEDGER} as l "
+            "where l.gate_status = 'held') group by jurisdiction_id"
+        ).fetchall()
+    elif "jurisdiction_id" in cols:
+        rows = con.execute(
+            f"select jurisdiction_id, count(*) from {relation} group by jurisdiction_id"
+        ).fetchall()
+    else:
+        rows = [(None, con.execute(f"select count(*) from {relation}").fetchall()[0][0])]
+    return {j: int(n) for j, n in rows}
+
+
+# --- attribution: which file versions (or jurisdictions) a failed check's rows belong to ---------
+
+
+def _attribute(con, contract: Path, result: GateResult) -> list[Attribution]:
+    spec = _load_yaml(Path(contract).read_text(encoding="utf-8"), contract)
+    variables = _variable_values(spec, contract_variables())
+    where_filter = spec.get("filter")
+    table = _quoted_table(result.dataset)
+    out = []
+    for check in _failed(result):
+        sql = _attribution_sql(check, _check_spec(spec, check), table, where_filter)
+        rows = None
+        if sql is not None and sql.startswith("QUERY:"):
+            sql = _query_attribution_sql(con, _substitute_variables(sql[6:], variables))
+        if sql is not None:
+            try:
+                rows = [
+                    (None if s is None else int(s), j, int(n))
+                    for s, j, n in con.execute(_substitute_variables(sql, variables)).fetchall()
+                ]
+            except duckdb.Error:
+                rows = None
+        out.append(Attribution(check=check, rows=rows))
+    return out
+
+
+def _query_attribution_sql(con, query: str) -> str | None:
+    try:
+        names = [d[0] for d in con.execute(f"select * from ({query}) as q limit 0").description]
+    except duckdb.Error:
+        return None
+    if "submission_id" in names and "jurisdiction_id" in names:
+        return f"select submission_id, jurisdiction_id, count(*) from ({query}) as q group by all"
+    if "jurisdiction_id" in names:
+        return f"select null, jurisdiction_id, count(*) from ({query}) as q group by all"
+    return None
+
+
+def _attribution_sql(check: CheckOutcome, body: dict, table: str, where_filter) -> str | None:
+    col = check.column
+    keep = f" and ({where_filter})" if where_filter else ""
+    group = "group by all"
+    if check.type == "failed_rows":
+        if body.get("query"):
+            # the query's own columns decide: rows of a file version, or a jurisdiction's records
+            return "QUERY:" + body["query"].strip().rstrip(";")
+        if body.get("expression"):
+            where = body["expression"]
+            return (
+                f"select submission_id, jurisdiction_id, count(*) from {table} "
+                f"where ({where}){keep} {group}"
+            )
+        return None
+    if check.type == "duplicate":
+        keys = body.get("columns") or ([col] if col else [])
+        if not keys:
+            return None
+        key_list = ", ".join(_q(k) for k in keys)
+        return (
+            f"select submission_id, jurisdiction_id, count(*) from {table} "
+            f"where ({key_list}) in (select ({key_list}) from {table} where true{keep} "
+            f"group by {key_list} having count(*) > 1){keep} {group}"
+        )
+    if col is None:
+        return None  # schema, row_count, freshness: the dataset as a whole
+    if check.type == "missing":
+        return (
+            f"select submission_id, jurisdiction_id, count(*) from {table} "
+            f"where {_q(col)} is null{keep} {group}"
+        )
+    if check.type == "invalid":
+        conditions = []
+        if body.get("valid_min") is not None:
+            conditions.append(f"{_q(col)} < {float(body['valid_min'])}")
+        if body.get("valid_max") is not None:
+            conditions.append(f"{_q(col)} > {float(body['valid_max'])}")
+        fmt = body.get("valid_format")
+        if isinstance(fmt, dict) and fmt.get("regex"):
+            regex = str(fmt["regex"]).replace("'", "''")
+            conditions.append(f"not regexp_matches({_q(col)}, '{regex}')")
+        if body.get("valid_values") or body.get("valid_reference_data") or not conditions:
+            return None
+        return (
+            f"select submission_id, jurisdiction_id, count(*) from {table} "
+            f"where {_q(col)} is not null and ({' or '.join(conditions)}){keep} {group}"
+        )
+    return None
+
+
+# --- results rows -------------------------------------------------------------------------------
+
+_ACTION = {
+    PASSED: "none",
+    WARNED: "warned",
+    HELD: "held",
+    BLOCKED: "blocked",
+    OVERRIDDEN: "overridden",
+}
+
+
+def _level(check: CheckOutcome, contract_spec: dict | None) -> str:
+    body = _check_spec(contract_spec or {}, check) if contract_spec else {}
+    threshold = body.get("threshold") if isinstance(body, dict) else None
+    if isinstance(threshold, dict) and str(threshold.get("level", "")).lower() == "warn":
+        return "warn"
+    return "fail"
+
+
+def _rows(decision: Decision, attributions: list[Attribution]) -> list[store.CheckRow]:
+    from ingestion.privacy import mask
+
+    try:
+        spec = _load_yaml(
+            (Path(__file__).parent / "contracts" / decision.contract).read_text(encoding="utf-8"),
+            Path(decision.contract),
+        )
+    except Exception:  # noqa: BLE001 - a broken contract still gets its error recorded
+        spec = None
+    rows: list[store.CheckRow] = []
+    action = _ACTION[decision.status]
+    shown = decision.first or decision.result  # the verification that found the failures
+    for c in shown.checks:
+        failed = c.outcome in ("failed", "not_evaluated", "warned")
+        rows.append(
+            store.CheckRow(
+                layer=decision.layer,
+                contract=decision.contract,
+                dataset=decision.dataset,
+                check_name=c.name,
+                check_type=c.type,
+                column_name=c.column,
+                check_path=c.path,
+                level=_level(c, spec),
+                outcome=c.outcome,
+                failing_rows=_failing_rows(c) if failed else 0,
+                diagnostics=c.diagnostics,
+                sample=[
+                    {k: mask(v, k) if isinstance(v, str) else v for k, v in row.items()}
+                    for row in c.sample
+                ],
+                action=action if failed else "none",
+            )
+        )
+    for a in attributions:
+        per_j: dict[str | None, int] = {}
+        for _s, j, n in a.rows or []:
+            per_j[j] = per_j.get(j, 0) + n
+        for j, n in sorted(per_j.items(), key=lambda x: str(x[0])):
+            rows.append(
+                store.CheckRow(
+                    layer=decision.layer,
+                    contract=decision.contract,
+                    dataset=decision.dataset,
+                    check_name=a.check.name,
+                    check_type=a.check.type,
+                    column_name=a.check.column,
+                    check_path=a.check.path,
+                    level=_level(a.check, spec),
+                    outcome=a.check.outcome,
+                    jurisdiction_id=j,
+                    failing_rows=n,
+                    action=action,
+                )
+            )
+    for error in decision.result.errors:
+        rows.append(
+            store.CheckRow(
+                layer=decision.layer,
+                contract=decision.contract,
+                dataset=decision.dataset,
+                check_name="contract verification",
+                check_type="error",
+                column_name=None,
+                check_path="",
+                level="fail",
+                outcome="error",
+                diagnostics={"error": error[:2000]},
+                action=action,
+            )
+        )
+    return rows
+
+
+def _failing_rows(c: CheckOutcome) -> int | None:
+    for key in ("failed_rows_count", "missing_count", "invalid_count", "duplicate_count"):
+        v = c.diagnostics.get(key)
+        if isinstance(v, int | float):
+            return int(v)
+    return None
+
+
+def describe_decisions(decisions: list[Decision]) -> str:
+    return "\n".join(d.summary() for d in decisions)
+
+
+def as_json(decision: Decision) -> str:
+    return json.dumps(
+        {
+            "contract": decision.contract,
+            "status": decision.status,
+            "held": decision.held,
+            "reasons": decision.reasons,
+        },
+        default=str,
+    )
