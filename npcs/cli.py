@@ -79,6 +79,10 @@ def refresh(
         )
     elapsed = time.perf_counter() - start
     s = outcome.settings
+    for c in outcome.warned_checks:  # held file versions, warnings, overrides: not blocking
+        console.print(f"[yellow]{c.metadata.get('decision', 'warned')}[/yellow] {c.check}")
+        for line in (c.description or "").splitlines()[1:]:
+            console.print(f"    {line}")
     if outcome.success:
         headline = json.loads(outcome.headline_path.read_text())
         console.print(f"[green]refresh passed[/green] in {elapsed:.1f}s (run {outcome.run_id})")
@@ -253,6 +257,202 @@ def release_diff(
         typer.echo(f"{unchanged} of {len(d.tables)} tables unchanged")
     if d.differs:
         raise typer.Exit(code=3)
+
+
+gate_app = typer.Typer(
+    help=(
+        "The quality gates: `status` shows the latest decisions, held file versions and open "
+        "overrides; `override` lets one failing contract through once, with a recorded reason; "
+        "`release` lets a held file version into the marts, with a recorded reason."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(gate_app, name="gate")
+
+
+def _warehouse_path(warehouse: Path | None) -> Path:
+    from npcs.settings import Settings
+
+    return (warehouse or Settings.from_env().warehouse).resolve()
+
+
+def _who() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "unknown"
+
+
+_WAREHOUSE_OPTION = typer.Option(
+    None, "--warehouse", help="DuckDB file (default: env NPCS_WAREHOUSE)."
+)
+
+
+@gate_app.command("status")
+def gate_status(warehouse: Path = _WAREHOUSE_OPTION) -> None:
+    """The latest decision of every gate, what is held and why, and the open overrides.
+    Exits 1 when a gate blocks."""
+    import duckdb
+
+    from quality_checks import store
+
+    path = _warehouse_path(warehouse)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        latest = con.execute(
+            f"""
+            with last as (
+                select contract, max(checked_at) as at from {store.CHECK_RESULTS} group by contract
+            )
+            select r.contract, r.dataset, r.checked_at, r.run_id,
+                coalesce(max(r.action) filter (where r.action != 'none'), 'passed') as decision,
+                count(*) filter (where r.jurisdiction_id is null) as checks,
+                count(*) filter (where r.jurisdiction_id is null and r.outcome != 'passed')
+                    as not_passed
+            from {store.CHECK_RESULTS} as r
+            join last on last.contract = r.contract and last.at = r.checked_at
+            group by all order by r.contract
+            """
+        ).fetchall()
+        failures = con.execute(
+            f"""
+            with last as (
+                select contract, max(checked_at) as at from {store.CHECK_RESULTS} group by contract
+            )
+            select r.contract, r.column_name, r.check_type, r.check_name, r.jurisdiction_id,
+                r.failing_rows, r.diagnostics, r.sample, r.action
+            from {store.CHECK_RESULTS} as r
+            join last on last.contract = r.contract and last.at = r.checked_at
+            where r.outcome != 'passed'
+            order by r.contract, r.check_name, r.jurisdiction_id nulls first
+            """
+        ).fetchall()
+        held = store.held_submissions(con)
+        overrides = con.execute(
+            f"select override_id, contract, check_name, reason, created_by, created_at "
+            f"from {store.GATE_OVERRIDES} where used_by_run_id is null order by override_id"
+        ).fetchall()
+    except duckdb.CatalogException as e:
+        console.print(f"[red]no gate results in {path}[/red]: run `npcs refresh` first")
+        raise typer.Exit(code=1) from e
+    finally:
+        con.close()
+    blocking = False
+    for contract, dataset, at, run_id, decision, checks, not_passed in latest:
+        blocking |= decision == "blocked"
+        colour = {"passed": "green", "blocked": "red"}.get(decision, "yellow")
+        typer.echo(
+            f"{contract:48} {dataset:42} "
+            + typer.style(f"{decision:10}", fg=colour)
+            + f" {checks - not_passed}/{checks} checks passed  {at:%Y-%m-%d %H:%M} run {run_id[:8]}"
+        )
+    for contract, column, ctype, name, jurisdiction, rows, diagnostics, sample, action in failures:
+        where = f"column {column}" if column else "dataset"
+        who = f" [{jurisdiction}]" if jurisdiction else ""
+        typer.echo(f"  {action:10} {contract}: {where} {ctype} '{name}'{who}: {rows} rows")
+        if not jurisdiction:
+            measured = {k: v for k, v in json.loads(diagnostics or "{}").items() if v is not None}
+            if measured:
+                typer.echo(f"             measured: {measured}")
+            for row in json.loads(sample or "[]")[:3]:
+                typer.echo(f"             e.g. {row}")
+    if held:
+        typer.echo(
+            f"held file versions ({len(held)}): not in the marts until corrected or released"
+        )
+        for h in held:
+            typer.echo(
+                f"  #{h['submission_id']} {h['source_file']} held {h['gate_checked_at']:%Y-%m-%d}: "
+                f"{h['gate_reason']}"
+            )
+    for o in overrides:
+        typer.echo(
+            f"open override #{o[0]} {o[1]}{' check ' + repr(o[2]) if o[2] else ''} "
+            f"by {o[4]} {o[5]:%Y-%m-%d}: {o[3]}"
+        )
+    if blocking:
+        raise typer.Exit(code=1)
+
+
+@gate_app.command("override")
+def gate_override(
+    contract: str = typer.Argument(..., help="The contract, e.g. reviews/fct_reviews.yml."),
+    reason: str = typer.Option(..., "--reason", help="Why this is safe to publish (recorded)."),
+    check: str = typer.Option(
+        None, "--check", help="Only when this check (by name) is the only one failing."
+    ),
+    by: str = typer.Option(None, "--by", help="Who decides (default: the login name)."),
+    warehouse: Path = _WAREHOUSE_OPTION,
+) -> None:
+    """Let one failing contract through once — the next verification of it — with a reason.
+
+    The override is kept in quality.gate_overrides and the decision it made in
+    quality.check_results (action 'overridden'); it is spent by the first verification that
+    would otherwise block. A contract that cannot run at all (an error) is never overridden."""
+    import duckdb
+
+    from quality_checks import store
+    from quality_checks.gate import CONTRACTS_DIR
+
+    contract = contract.removeprefix("quality_checks/contracts/")
+    if not (CONTRACTS_DIR / contract).is_file():
+        raise typer.BadParameter(f"{contract!r} is not a contract under {CONTRACTS_DIR}")
+    con = duckdb.connect(str(_warehouse_path(warehouse)))
+    try:
+        store.ensure_quality_schema(con)
+        override_id = store.add_override(con, contract, reason, by or _who(), check)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from e
+    finally:
+        con.close()
+    console.print(
+        f"[yellow]override #{override_id}[/yellow] recorded for {contract}: the next verification "
+        "that would block lets it through once"
+    )
+
+
+@gate_app.command("release")
+def gate_release(
+    submission_id: int = typer.Argument(..., help="The held file version (ledger id)."),
+    reason: str = typer.Option(..., "--reason", help="Why it may go in as it is (recorded)."),
+    by: str = typer.Option(None, "--by", help="Who decides (default: the login name)."),
+    warehouse: Path = _WAREHOUSE_OPTION,
+) -> None:
+    """Let a held file version into the marts at the next publish, as it is, with a reason.
+
+    Its status becomes 'released': staging reads it again and the raw gates no longer judge it
+    (the decision was made by a person, and it is recorded in the ledger)."""
+    import duckdb
+
+    from quality_checks import store
+
+    if not reason.strip():
+        raise typer.BadParameter("a release needs a reason")
+    con = duckdb.connect(str(_warehouse_path(warehouse)))
+    try:
+        store.ensure_quality_schema(con)
+        held = {h["submission_id"]: h for h in store.held_submissions(con)}
+        if submission_id not in held:
+            console.print(f"[red]file version {submission_id} is not held[/red]")
+            raise typer.Exit(code=1)
+        store.set_gate_status(
+            con,
+            [submission_id],
+            store.RELEASED,
+            "cli",
+            f"released by {by or _who()}: {reason.strip()} "
+            f"(was held: {held[submission_id]['gate_reason']})",
+        )
+    finally:
+        con.close()
+    source_file = held[submission_id]["source_file"]
+    console.print(
+        f"[green]released[/green] #{submission_id} {source_file}: it reaches the marts at the "
+        "next publish"
+    )
 
 
 @app.command()

@@ -32,6 +32,7 @@ class RefreshOutcome:
     success: bool
     failed_checks: list[FailedCheck]
     failed_steps: list[str]
+    warned_checks: list[FailedCheck]  # held file versions, warnings, overrides: not blocking
     skipped_assets: list[str]
     materialized: list[str]
     settings: Settings
@@ -173,15 +174,19 @@ def run_refresh(
         if watcher:
             watcher.join()
 
-    failed_checks = [
-        FailedCheck(
-            check=ev.asset_check_key.to_user_string(),
-            description=ev.description or "",
-            metadata={k: getattr(v, "value", v) for k, v in ev.metadata.items()},
-        )
-        for ev in result.get_asset_check_evaluations()
-        if not ev.passed and ev.severity.value == "ERROR"
-    ]
+    def _checks(severity: str) -> list[FailedCheck]:
+        return [
+            FailedCheck(
+                check=ev.asset_check_key.to_user_string(),
+                description=ev.description or "",
+                metadata={k: getattr(v, "value", v) for k, v in ev.metadata.items()},
+            )
+            for ev in result.get_asset_check_evaluations()
+            if not ev.passed and ev.severity.value == severity
+        ]
+
+    failed_checks = _checks("ERROR")
+    warned_checks = _checks("WARN")
     failed_steps = []
     for e in result.get_step_failure_events():
         error = e.event_specific_data.error if e.event_specific_data else None
@@ -216,6 +221,7 @@ def run_refresh(
         success=ok,
         failed_checks=failed_checks,
         failed_steps=failed_steps,
+        warned_checks=warned_checks,
         skipped_assets=skipped,
         materialized=materialized,
         settings=settings,

@@ -293,7 +293,7 @@ def volume_counts(con, dataset: str) -> dict[str | None, int] | None:
         rows = con.execute(
             f"select jurisdiction_id, count(distinct ({keys})) from {relation} "
             f"where submission_id not in (select l.submission_id from {store.LEDGER} as l "
-            "where l.gate_status = 'held') group by jurisdiction_id"
+            "where l.gate_status in ('held', 'released')) group by jurisdiction_id"
         ).fetchall()
     elif "jurisdiction_id" in cols:
         rows = con.execute(
