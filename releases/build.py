@@ -24,6 +24,7 @@ NON_PUBLISHED_SCHEMAS = (
     "reference",
     "semantic",
     "main",
+    "quality",  # the gates' own results and baselines, not a published figure
 )
 # Doubles are compared and hashed at this many decimals. Release builds are single-threaded, so
 # a rebuild adds in the same order and gets the same bits; the live marts (built in parallel)
@@ -63,7 +64,7 @@ def ledger_versions(live: Path, where: str, params: list) -> list[dict]:
             f"""
             select submission_id, source_file, jurisdiction_id, data_set, file_sha256,
                    strftime(received_at, '%Y-%m-%dT%H:%M:%S') as received_at, status,
-                   rows_loaded
+                   rows_loaded, gate_status
             from {LEDGER_TABLE}
             where stage = 'load' and {where} order by submission_id
             """,
@@ -87,8 +88,48 @@ def pinned_submissions(live: Path, max_id: int) -> list[dict]:
     return ledger_versions(live, "submission_id <= ?", [max_id])
 
 
-def _copy_pinned_raw(live: Path, target: Path, max_id: int) -> None:
-    """A new warehouse holding the live raw rows of submission versions <= max_id only."""
+def ungated_submissions(live: Path, max_id: int) -> list[dict]:
+    """File versions up to ``max_id`` that no raw gate let through: held, or not yet gated.
+
+    A release leaves them out (staging in the release warehouse sees them as held), and its
+    manifest names them, so that a rebuild leaves out exactly the same ones even after they were
+    later corrected, accepted or released."""
+    return [
+        {"submission_id": v["submission_id"], "gate_status": v["gate_status"] or "pending"}
+        for v in ledger_versions(live, "submission_id <= ?", [max_id])
+        if v["gate_status"] not in ("accepted", "released")
+    ]
+
+
+def blocking_gates(live: Path) -> list[str]:
+    """Contracts whose latest decision in the live warehouse blocks (quality.check_results)."""
+    con = duckdb.connect(str(live), read_only=True)
+    try:
+        return [
+            r[0]
+            for r in con.execute(
+                """
+                with last as (
+                    select contract, max(checked_at) as at
+                    from quality.check_results group by contract
+                )
+                select distinct r.contract
+                from quality.check_results as r
+                join last on last.contract = r.contract and last.at = r.checked_at
+                where r.action = 'blocked'
+                order by 1
+                """
+            ).fetchall()
+        ]
+    except duckdb.CatalogException:
+        return []  # no gate has run: the release's own mart gates still run
+    finally:
+        con.close()
+
+
+def _copy_pinned_raw(live: Path, target: Path, max_id: int, excluded: list[int]) -> None:
+    """A new warehouse holding the live raw rows of submission versions <= max_id only, with the
+    ``excluded`` ones marked held (staging leaves them out)."""
     con = duckdb.connect(str(target))
     try:
         con.execute(f"attach '{live}' as live (read_only)").fetchall()
@@ -105,6 +146,15 @@ def _copy_pinned_raw(live: Path, target: Path, max_id: int) -> None:
             [max_id],
         ).fetchall()
         con.execute("detach live").fetchall()
+        from quality_checks.store import ensure_quality_schema
+
+        ensure_quality_schema(con)  # gate columns on an older ledger; the quality sources
+        con.execute(
+            f"update {LEDGER_TABLE} set gate_status = case "
+            "when submission_id in (select unnest(?::bigint[])) then 'held' else 'accepted' end "
+            "where stage = 'load'",
+            [list(excluded)],
+        ).fetchall()
     finally:
         con.close()
 
@@ -142,13 +192,13 @@ def _gate(warehouse: Path) -> None:
         raise ReleaseError("a mart gate failed, no release made:\n" + "\n".join(failed))
 
 
-def build_pinned(live: Path, max_id: int, workdir: Path) -> Built:
-    """Build and gate the marts from the pinned submission versions, in ``workdir``."""
+def build_pinned(live: Path, max_id: int, workdir: Path, excluded: list[int]) -> Built:
+    """Build and gate the marts from the pinned submission versions (less ``excluded``)."""
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
     warehouse = workdir / "release.duckdb"
-    _copy_pinned_raw(live, warehouse, max_id)
+    _copy_pinned_raw(live, warehouse, max_id, excluded)
     manifest, semantic = _dbt_build(warehouse, workdir)
     _gate(warehouse)
     return Built(warehouse=warehouse, manifest=manifest, semantic_manifest=semantic)

@@ -14,6 +14,7 @@ import duckdb
 from releases.build import (
     Built,
     ReleaseError,
+    blocking_gates,
     build_pinned,
     canonical_select,
     code_version,
@@ -23,6 +24,7 @@ from releases.build import (
     pinned_submissions,
     published_tables,
     table_keys,
+    ungated_submissions,
 )
 
 MANIFEST = "manifest.json"
@@ -86,10 +88,18 @@ def create_release(
     max_id = max_submission_id(live)
     if max_id == 0:
         raise ReleaseError(f"{live} holds no loaded submission: nothing to release")
+    blocking = blocking_gates(live)
+    if blocking:
+        raise ReleaseError(
+            "quality gates block (" + ", ".join(blocking) + "): no release is made from data "
+            "whose gate failed. See `npcs gate status`; fix the data, or record an override "
+            "(`npcs gate override`) and refresh"
+        )
+    ungated = ungated_submissions(live, max_id)
     Path(releases).mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{release_id}-", dir=releases))
     try:
-        built = build_pinned(live, max_id, staging / "build")
+        built = build_pinned(live, max_id, staging / "build", [u["submission_id"] for u in ungated])
         content = staging / "content"
         content.mkdir()
         tables, headline = _export(built, content, as_of, synthetic)
@@ -103,6 +113,8 @@ def create_release(
             "headline": headline,
             "tables": tables,
             "submissions": pinned_submissions(live, max_id),
+            # held or not yet gated when the release was made: left out, now and on rebuild
+            "excluded_submissions": ungated,
         }
         (content / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         content.rename(out)  # the release appears whole or not at all
@@ -134,7 +146,8 @@ def rebuild_release(live: Path, releases: Path, release_id: str) -> list[TableCh
             f"(e.g. {missing[:3]}): raw history was removed, the release cannot be rebuilt"
         )
     with tempfile.TemporaryDirectory(prefix="npcs-rebuild-") as tmp:
-        built = build_pinned(live, manifest["max_submission_id"], Path(tmp) / "build")
+        excluded = [u["submission_id"] for u in manifest.get("excluded_submissions", [])]
+        built = build_pinned(live, manifest["max_submission_id"], Path(tmp) / "build", excluded)
         con = duckdb.connect(str(built.warehouse), read_only=True)
         try:
             now = set(published_tables(con))
@@ -242,7 +255,9 @@ def diff_release(live: Path, releases: Path, release_id: str) -> ReleaseDiff:
     manifest = load_manifest(releases, release_id)
     folder = _release_dir(releases, release_id)
     with tempfile.TemporaryDirectory(prefix="npcs-diff-") as tmp:
-        built = build_pinned(live, max_submission_id(live), Path(tmp) / "build")
+        max_id = max_submission_id(live)
+        ungated = [u["submission_id"] for u in ungated_submissions(live, max_id)]
+        built = build_pinned(live, max_id, Path(tmp) / "build", ungated)
         con = duckdb.connect(str(built.warehouse), read_only=True)
         try:
             now = set(published_tables(con))

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from tests.conftest import DEMO_AS_OF, copy_landing
 
@@ -153,53 +152,7 @@ def _duplicate_a_review(warehouse: Path) -> None:
         con.close()
 
 
-def _out_of_list_incident_type(warehouse: Path) -> None:
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute(
-            "update raw.reviews set incident_type = 'alien_abduction' where rowid = "
-            "(select min(rowid) from raw.reviews where jurisdiction_id = 'ME')"
-        ).fetchall()
-    finally:
-        con.close()
-
-
-@pytest.mark.parametrize(
-    "inject", [_duplicate_a_review, _out_of_list_incident_type], ids=["duplicate", "code"]
-)
-def test_a_raw_defect_fails_the_gate_and_keeps_the_last_good_report(
-    demo_refresh, demo_landing, tmp_path, inject
-):
-    from npcs.refresh import run_refresh
-
-    # Start from the last good state: the demo warehouse and its report.
-    warehouse = tmp_path / "w.duckdb"
-    shutil.copy(demo_refresh.settings.warehouse, warehouse)
-    reports = shutil.copytree(demo_refresh.settings.reports, tmp_path / "reports")
-    before = {p.name: p.read_bytes() for p in reports.iterdir()}
-
-    inject(warehouse)  # a defect in a raw table; the landing zone is unchanged
-    outcome = run_refresh(landing=demo_landing, warehouse=warehouse, out=reports, as_of=DEMO_AS_OF)
-
-    assert not outcome.success
-    assert "raw/reviews:soda_contract" in [c.check for c in outcome.failed_checks]
-    assert "reporting/partnership_report" not in outcome.materialized
-    assert "reporting/partnership_report" in outcome.skipped_assets
-    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
-
-    # A later run of the report asset alone is refused while the gate is failing.
-    from dagster import AssetKey, DagsterInstance
-
-    from orchestration.definitions import defs
-
-    job = defs.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(
-        instance=DagsterInstance.get(),
-        asset_selection=[AssetKey(["reporting", "partnership_report"])],
-        raise_on_error=False,
-    )
-    assert not result.success
-    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
+# One defect per class, blocking the refresh and later runs: tests/e2e/test_gates.py.
 
 
 def test_npcs_refresh_cli_exits_non_zero_and_names_the_failed_check(
