@@ -42,6 +42,12 @@ def main() -> None:
     parser.add_argument("--scales", type=int, nargs="+", default=[1])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--as-of", default="2024-10-01")
+    parser.add_argument(
+        "--compare-gates",
+        action="store_true",
+        help="Also time the same refresh without its Soda gates (run_refresh(gates=False)), "
+        "alternating with the gated runs, and print what the gates add.",
+    )
     args = parser.parse_args()
 
     npcs = [sys.executable, "-m", "npcs.cli"]
@@ -64,34 +70,56 @@ def main() -> None:
                 stderr=subprocess.DEVNULL,
             )
             size_mb = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 1e6
-            times, peaks = [], []
             warehouse = tmp / "warehouse" / "npcs.duckdb"
+            gated = [
+                *npcs,
+                "refresh",
+                "--landing",
+                str(landing),
+                "--warehouse",
+                str(warehouse),
+                "--out",
+                str(tmp / "reports"),
+                "--as-of",
+                args.as_of,
+            ]
+            ungated = [
+                sys.executable,
+                "-c",
+                "import sys; from datetime import date; from pathlib import Path; "
+                "from npcs.refresh import run_refresh; "
+                f"o = run_refresh(Path({str(landing)!r}), Path({str(warehouse)!r}), "
+                f"Path({str(tmp / 'reports-ungated')!r}), date.fromisoformat({args.as_of!r}), "
+                "gates=False); sys.exit(0 if o.success else 1)",
+            ]
+            modes = {"with gates": gated}
+            if args.compare_gates:
+                modes["without gates"] = ungated
+            results: dict[str, tuple[list[float], list[float]]] = {m: ([], []) for m in modes}
             for _ in range(args.repeat):
-                # A full refresh into an empty warehouse at the same path, as the nightly run does.
-                shutil.rmtree(warehouse.parent, ignore_errors=True)
-                seconds, peak = _run(
-                    [
-                        *npcs,
-                        "refresh",
-                        "--landing",
-                        str(landing),
-                        "--warehouse",
-                        str(warehouse),
-                        "--out",
-                        str(tmp / "reports"),
-                        "--as-of",
-                        args.as_of,
-                    ],
-                    env,
+                for mode, cmd in modes.items():
+                    # A full refresh into an empty warehouse at the same path, as the nightly
+                    # run does.
+                    shutil.rmtree(warehouse.parent, ignore_errors=True)
+                    seconds, peak = _run(cmd, env)
+                    results[mode][0].append(seconds)
+                    results[mode][1].append(peak)
+            for mode, (times, peaks) in results.items():
+                runs = ", ".join(f"{t:.1f}" for t in times)
+                label = f"{scale}" if len(modes) == 1 else f"{scale} ({mode})"
+                print(
+                    f"{label:>5} {size_mb:>10.1f} {runs:>24} "
+                    f"{statistics.median(times):>10.1f} {max(peaks):>11.0f}",
+                    flush=True,
                 )
-                times.append(seconds)
-                peaks.append(peak)
-            runs = ", ".join(f"{t:.1f}" for t in times)
-            print(
-                f"{scale:>5} {size_mb:>10.1f} {runs:>24} "
-                f"{statistics.median(times):>10.1f} {max(peaks):>11.0f}",
-                flush=True,
-            )
+            if args.compare_gates:
+                with_g = statistics.median(results["with gates"][0])
+                without = statistics.median(results["without gates"][0])
+                print(
+                    f"gates add {with_g - without:.1f} s to the median refresh "
+                    f"({(with_g - without) / without:.1%} of {without:.1f} s without them)",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":
