@@ -256,8 +256,14 @@ def diff_release(live: Path, releases: Path, release_id: str) -> ReleaseDiff:
     folder = _release_dir(releases, release_id)
     with tempfile.TemporaryDirectory(prefix="npcs-diff-") as tmp:
         max_id = max_submission_id(live)
-        ungated = [u["submission_id"] for u in ungated_submissions(live, max_id)]
-        built = build_pinned(live, max_id, Path(tmp) / "build", ungated)
+        # A preview of what the later submissions would change: those not yet gated count,
+        # the held ones (which will not be published as they are) do not.
+        held = [
+            u["submission_id"]
+            for u in ungated_submissions(live, max_id)
+            if u["gate_status"] == "held"
+        ]
+        built = build_pinned(live, max_id, Path(tmp) / "build", held)
         con = duckdb.connect(str(built.warehouse), read_only=True)
         try:
             now = set(published_tables(con))
