@@ -366,6 +366,9 @@ def _check_spec(contract: dict, outcome: CheckOutcome) -> dict:
 
 def _sample_sql(outcome: CheckOutcome, spec: dict, table: str, locators: list[str]) -> str | None:
     col = outcome.column
+    # A check's `filter` limits the rows it tests; the sample must keep to the same rows, or it
+    # shows rows that pass (e.g. other grouping dimensions' values for a per-dimension code list).
+    only = f" and ({spec['filter']})" if spec.get("filter") else ""
     if outcome.type == "failed_rows":
         if spec.get("query"):
             query = spec["query"].strip().rstrip(";")
@@ -374,7 +377,7 @@ def _sample_sql(outcome: CheckOutcome, spec: dict, table: str, locators: list[st
             # the locators, and for a column's check the column itself: the offending value
             cols = ", ".join(dict.fromkeys(_q(c) for c in [*locators, *([col] if col else [])]))
             where = spec["expression"]
-            return f"select {cols or '*'} from {table} where ({where}) limit {SAMPLE_SIZE}"
+            return f"select {cols or '*'} from {table} where ({where}){only} limit {SAMPLE_SIZE}"
         return None
     if outcome.type == "duplicate":
         keys = spec.get("columns") or ([col] if col else [])
@@ -383,14 +386,14 @@ def _sample_sql(outcome: CheckOutcome, spec: dict, table: str, locators: list[st
         key_list = ", ".join(_q(k) for k in keys)
         return (
             f"select {key_list}, count(*) as n_rows from {table} "
-            f"where {' and '.join(f'{_q(k)} is not null' for k in keys)} "
+            f"where {' and '.join(f'{_q(k)} is not null' for k in keys)}{only} "
             f"group by {key_list} having count(*) > 1 order by n_rows desc limit {SAMPLE_SIZE}"
         )
     if col is None:
         return None
     select = ", ".join(dict.fromkeys(_q(c) for c in [*locators, col]))
     if outcome.type == "missing":
-        return f"select {select} from {table} where {_q(col)} is null limit {SAMPLE_SIZE}"
+        return f"select {select} from {table} where {_q(col)} is null{only} limit {SAMPLE_SIZE}"
     if outcome.type == "invalid":
         conditions = []
         if spec.get("valid_min") is not None:
@@ -415,7 +418,7 @@ def _sample_sql(outcome: CheckOutcome, spec: dict, table: str, locators: list[st
             return None
         return (
             f"select {select} from {table} as t where {_q(col)} is not null "
-            f"and ({' or '.join(conditions)}) limit {SAMPLE_SIZE}"
+            f"and ({' or '.join(conditions)}){only} limit {SAMPLE_SIZE}"
         )
     return None
 
