@@ -374,7 +374,10 @@ def _sample_sql(
     """A query for a few failing rows of ``outcome``; the contract's ``filter`` applies (the
     rows Soda checked), except inside a failed_rows ``query``, which states its own."""
     col = outcome.column
-    keep = f" and ({where_filter})" if where_filter else ""
+    # The contract's `filter` and the check's own `filter` limit the rows the check tests; the
+    # sample keeps to the same rows, or it shows rows that pass (e.g. other grouping dimensions'
+    # values for a per-dimension code list).
+    keep = "".join(f" and ({f})" for f in (where_filter, spec.get("filter")) if f)
     if outcome.type == "failed_rows":
         if spec.get("query"):
             query = spec["query"].strip().rstrip(";")

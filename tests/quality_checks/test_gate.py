@@ -2,7 +2,7 @@
 
 The raw contracts read the code lists and the jurisdiction registry straight from the seed files
 (``dbt_project/seeds``), so the raw warehouses built here have no ``reference`` schema at all. The
-mart contracts still look codes up in ``reference``: their warehouse is built by ``dbt build``.
+mart contracts, which look codes up in ``reference``, are tested in test_mart_contracts.py.
 """
 
 from __future__ import annotations
@@ -37,9 +37,7 @@ from quality_checks.gate import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDS_DIR = REPO_ROOT / "dbt_project" / "seeds"
 SEEDS_VAR = "${var.SEEDS_DIR}"
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 RAW_CONTRACTS = {name: contract_for("raw", name) for name in DATA_SETS}
-MART_CONTRACTS = [p for p in all_contracts() if p.parent.name != "raw"]
 # Loaded yesterday: the raw contracts' freshness checks judge loaded_at against now.
 LOADED_AT = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -913,96 +911,5 @@ def test_all_raw_contracts_verify_fast_on_30k_rows(tmp_path):
     assert elapsed < 5
 
 
-# --- marts (built by dbt) -----------------------------------------------------------------------
-
-
-def _dbt_model(schema: str, table: str) -> Path | None:
-    models = DBT_PROJECT_DIR / "models"
-    return next(iter(sorted(models.rglob(f"{table}.sql"))), None) if models.is_dir() else None
-
-
-@pytest.fixture(scope="module")
-def built_marts(tmp_path_factory):
-    """Raw data loaded, then `dbt build` (seeds + models) into a throw-away warehouse."""
-    if not (DBT_PROJECT_DIR / "dbt_project.yml").is_file():
-        pytest.skip("dbt_project/dbt_project.yml does not exist yet: the marts cannot be built")
-    if shutil.which("dbt") is None and not (Path(sys.executable).parent / "dbt").exists():
-        pytest.skip("dbt is not installed")
-    tmp = tmp_path_factory.mktemp("marts")
-    warehouse = tmp / "warehouse.duckdb"
-    con = duckdb.connect(str(warehouse))
-    ensure_schema(con)
-    load_clean(con)
-    con.close()
-    dbt = shutil.which("dbt") or str(Path(sys.executable).parent / "dbt")
-    env = {
-        **os.environ,
-        "NPCS_WAREHOUSE": str(warehouse),
-        "DO_NOT_TRACK": "1",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    proc = subprocess.run(
-        [
-            dbt,
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"dbt build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
-    return warehouse
-
-
-@pytest.mark.parametrize("path", MART_CONTRACTS, ids=_contract_id)
-def test_mart_contract_names_a_built_table_and_passes(path, request):
-    schema, table = path.parent.name, path.stem
-    if _dbt_model(schema, table) is None:
-        pytest.skip(f"dbt_project has no model {table}.sql yet (contract {schema}/{table}.yml)")
-    warehouse = request.getfixturevalue("built_marts")
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-        assert exists, f"dbt built no table {schema}.{table}"
-        result = verify(con, path)
-    finally:
-        con.close()
-    assert result.passed, result.summary()
-
-
-def test_mart_defects_fail(built_marts, tmp_path):
-    if _dbt_model("reviews", "agg_review_counts") is None:
-        pytest.skip("dbt_project has no model agg_review_counts.sql yet")
-    copy = tmp_path / "marts.duckdb"
-    shutil.copy(built_marts, copy)
-    con = duckdb.connect(str(copy))
-    try:
-        # (a duplicate key cannot be built: the dbt contract makes review_count_key a primary key)
-        con.execute(
-            "update reviews.agg_review_counts set source = 'elsewhere', ios_identified = -1 "
-            "where review_count_key = (select min(review_count_key) from reviews.agg_review_counts)"
-        )
-        result = verify(con, contract_for("reviews", "agg_review_counts"))
-    finally:
-        con.close()
-    assert not result.passed and result.errors == []
-    assert set(failed(result)) == {
-        "columns.source.checks.invalid",
-        "columns.ios_identified.checks.invalid",
-    }, result.summary()
-    assert failed(result)["columns.source.checks.invalid"].sample[0]["source"] == "elsewhere"
+# The mart contracts (generated from the dbt project) are tested on the demo warehouse, one planted
+# defect per class, in test_mart_contracts.py.
