@@ -106,6 +106,15 @@ def validate_file(
     return report
 
 
+def report_path(
+    folder: Path, jurisdiction_id: str, data_set: str, file_name: str, sha256: str
+) -> Path:
+    """Where a file version's JSON report is (its text twin has suffix ``.txt``): one per
+    version, named by the file and the start of its hash. Later steps (the quality gate) find
+    and extend the same report through this."""
+    return folder / jurisdiction_id / data_set / f"{file_name}.{sha256[:12]}.json"
+
+
 def write_feedback(
     con: duckdb.DuckDBPyConnection, outcomes: list[FileOutcome], folder: Path
 ) -> list[Path]:
@@ -115,10 +124,11 @@ def write_feedback(
         if o.status == "unchanged":
             continue
         report = file_report(con, o)
-        target = folder / o.file.jurisdiction_id / o.file.data_set
-        target.mkdir(parents=True, exist_ok=True)
-        stem = f"{o.file.path.name}.{o.sha256[:12]}"
-        (target / f"{stem}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-        (target / f"{stem}.txt").write_text(render_text(report) + "\n")
-        written.append(target / f"{stem}.json")
+        path = report_path(
+            folder, o.file.jurisdiction_id, o.file.data_set, o.file.path.name, o.sha256
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+        path.with_suffix(".txt").write_text(render_text(report) + "\n")
+        written.append(path)
     return written

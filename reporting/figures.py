@@ -32,6 +32,8 @@ REPORT_MARTS = (
     ("workforce", "fct_tasc_responses"),
     ("equity", "agg_outcome_rates_by_group"),
     ("membership", "dim_jurisdictions"),
+    ("data_quality", "agg_quality_scorecard"),
+    ("data_quality", "agg_quarantine_reasons"),
 )
 
 
@@ -151,6 +153,68 @@ def outcome_rates(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
     )
 
 
+def data_quality(con: duckdb.DuckDBPyConnection) -> list[dict] | None:
+    """Per jurisdiction, every file version it has sent so far (all fiscal quarters of the
+    scorecard, whatever the as-of date: the report's figures come from all of them): received,
+    accepted (released ones included), held, rejected; rows quarantined and the rule that kept
+    most rows out; the raw-gate pass rate and the share of due file versions sent on time.
+
+    None when the warehouse has no scorecard: a release's warehouse does not build it (it
+    changes with every gate run, a release must not)."""
+    present = con.execute(
+        "select count(*) from information_schema.tables where table_catalog = current_database() "
+        "and table_schema = 'data_quality' "
+        "and table_name in ('agg_quality_scorecard', 'agg_quarantine_reasons')"
+    ).fetchall()[0][0]
+    if present < 2:
+        return None
+    return _rows(
+        con,
+        """
+        with totals as (
+            select jurisdiction_id,
+                   min(period) as first_period, max(period) as last_period,
+                   sum(file_versions_received) as received,
+                   sum(file_versions_accepted + file_versions_released) as accepted,
+                   sum(file_versions_held) as held,
+                   sum(file_versions_pending) as pending,
+                   sum(file_versions_rejected) as rejected,
+                   sum(rows_read) as rows_read,
+                   sum(rows_quarantined) as rows_quarantined,
+                   sum(raw_gate_checks_run) as checks_run,
+                   sum(raw_gate_checks_failed) as checks_failed,
+                   sum(file_versions_due) as due,
+                   sum(file_versions_on_time) as on_time
+            from data_quality.agg_quality_scorecard
+            group by jurisdiction_id
+        ),
+        reasons as (
+            select jurisdiction_id, data_set, column_name, rule,
+                   sum(rows_quarantined) as rows_quarantined
+            from data_quality.agg_quarantine_reasons
+            group by jurisdiction_id, data_set, column_name, rule
+            qualify row_number() over (
+                partition by jurisdiction_id
+                order by sum(rows_quarantined) desc, data_set, column_name, rule
+            ) = 1
+        )
+        select t.jurisdiction_id, t.first_period, t.last_period, t.received, t.accepted,
+               t.held, t.pending, t.rejected, t.rows_read, t.rows_quarantined,
+               r.data_set as top_reason_data_set, r.column_name as top_reason_column,
+               r.rule as top_reason_rule, r.rows_quarantined as top_reason_rows,
+               t.checks_run, t.checks_failed,
+               round(100.0 * (t.checks_run - t.checks_failed) / nullif(t.checks_run, 0), 1)
+                   as pct_checks_passed,
+               t.due,
+               round(100.0 * t.on_time / nullif(t.due, 0), 1) as pct_on_time
+        from totals t
+        left join reasons r using (jurisdiction_id)
+        order by t.held desc, t.rejected desc, t.rows_quarantined desc, t.jurisdiction_id
+        """,
+        [],
+    )
+
+
 @dataclass
 class Figures:
     as_of: date
@@ -160,6 +224,7 @@ class Figures:
     economic_by_cause: list[dict]
     intent_by_band: list[dict]
     outcomes: list[dict]
+    data_quality: list[dict] | None = None  # None: no scorecard in this warehouse (a release)
 
 
 def compute(
@@ -173,4 +238,5 @@ def compute(
         economic_by_cause=economic_support_by_cause(con, as_of),
         intent_by_band=intent_by_psych_safety(con, as_of),
         outcomes=outcome_rates(con, as_of),
+        data_quality=data_quality(con),
     )

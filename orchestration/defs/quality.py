@@ -132,10 +132,8 @@ def _gate(name: str, contracts: list[Path]) -> dg.AssetChecksDefinition:
 
 def _write_gate_feedback(context, con, warehouse: WarehouseResource) -> None:
     """Tell coordinators what the raw gates decided about their new file versions."""
-    try:
-        from quality_checks.feedback import write_gate_feedback
-    except ImportError:  # the feedback section arrives with the scorecard work
-        return
+    from quality_checks.feedback import add_gate_feedback
+
     ids = [
         r[0]
         for r in con.execute(
@@ -144,7 +142,7 @@ def _write_gate_feedback(context, con, warehouse: WarehouseResource) -> None:
         ).fetchall()
     ]
     if ids:
-        write_gate_feedback(con, warehouse.feedback_dir, ids)
+        add_gate_feedback(con, warehouse.feedback_dir, ids)
 
 
 def failing_gates(instance: dg.DagsterInstance, asset_keys, current_run_id: str) -> list[str]:

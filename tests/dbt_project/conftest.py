@@ -419,6 +419,170 @@ def write_raw(con: duckdb.DuckDBPyConnection) -> None:
             )
 
 
+# The quality gates' side of the same files (data_quality marts): ledger ids follow the file
+# order of write_raw (1 CT/improvement_opportunities, 2 CT/outcomes, 3-4 CT/reviews,
+# 5 CT/tasc_responses, 6 CT/workforce, 7 ME/tasc_responses, 8 NY/review_summary,
+# 9-11 OH-FRANKLIN ios/outcomes/reviews, 12 OH/outcomes, 13 PA-ALLEGHENY/outcomes), all received
+# 2025-01-15 (FY2025-Q2). Added: a CT reviews version held by the gate (id 14, no rows in raw, so
+# every other mart is unchanged) with one row quarantined for two rules, and a CT workforce file
+# rejected at load in December 2024 (FY2025-Q1). NY's summary (8) is still pending.
+HELD_SUBMISSION_ID = 14
+REVIEWS_GATE_AT = datetime(2025, 2, 1, 10, 0, 0)  # judges every reviews version (3, 4, 11, 14)
+OUTCOMES_GATE_AT = datetime(2025, 1, 15, 13, 0, 0)  # judges every outcomes version
+
+
+def write_quality(con: duckdb.DuckDBPyConnection) -> None:
+    """Gate decisions, a held and a rejected file version, quarantine rows and check results."""
+    from quality_checks.store import CheckRow, record_check_rows
+
+    con.execute(
+        "update raw.submission_ledger set gate_status = 'accepted', gate_run_id = 'run-a', "
+        "gate_checked_at = ? where submission_id <> 8",
+        [REVIEWS_GATE_AT],
+    )
+    ledger = (
+        "insert into raw.submission_ledger (submission_id, source_file, jurisdiction_id, "
+        "data_set, file_sha256, size_bytes, received_at, status, rows_read, rows_loaded, "
+        "rows_quarantined, reason, stage, gate_status, gate_run_id, gate_checked_at) "
+        "values (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 'load', ?, ?, ?)"
+    )
+    con.execute(
+        ledger,
+        [
+            HELD_SUBMISSION_ID,
+            "CT/reviews/2025-02.csv",
+            "CT",
+            "reviews",
+            "1" * 64,
+            datetime(2025, 2, 1, 9, 0, 0),
+            "accepted_with_rejected_rows",
+            3,
+            2,
+            1,
+            "column incident_type, rule code list incident_type: 1 row(s), first row 3",
+            "held",
+            "run-a",
+            REVIEWS_GATE_AT,
+        ],
+    )
+    con.execute(
+        ledger,
+        [
+            None,
+            "CT/workforce/bad.xlsx",
+            "CT",
+            "workforce",
+            "2" * 64,
+            datetime(2024, 12, 20, 9, 0, 0),
+            "rejected",
+            0,
+            0,
+            0,
+            "unreadable",
+            None,
+            None,
+            None,
+        ],
+    )
+    for column, rule in (
+        ("incident_type", "code list incident_type"),
+        ("child_sex", "code list child_sex"),
+    ):
+        con.execute(
+            "insert into raw.quarantine values (?, 'CT/reviews/2025-02.csv', 'CT', 'reviews', "
+            "3, ?, ?, 'x')",
+            [HELD_SUBMISSION_ID, column, rule],
+        )
+    reviews = dict(layer="raw", contract="raw/reviews.yml", dataset="raw.reviews", level="fail")
+    outcomes = dict(layer="raw", contract="raw/outcomes.yml", dataset="raw.outcomes", level="fail")
+    record_check_rows(
+        con,
+        "run-a",
+        [
+            CheckRow(
+                **reviews,
+                check_name="schema",
+                check_type="schema",
+                column_name=None,
+                check_path="checks.schema",
+                outcome="passed",
+            ),
+            CheckRow(
+                **reviews,
+                check_name="key unique",
+                check_type="duplicate",
+                column_name=None,
+                check_path="checks.duplicate",
+                outcome="failed",
+                failing_rows=2,
+            ),
+            CheckRow(
+                **reviews,
+                check_name="key unique",
+                check_type="duplicate",
+                column_name=None,
+                check_path="checks.duplicate",
+                outcome="failed",
+                jurisdiction_id="CT",
+                failing_rows=2,
+                action="held",
+                sample=[{"jurisdiction_id": "CT", "review_id": "R7"}],
+            ),
+            CheckRow(
+                **reviews,
+                check_name="missing",
+                check_type="missing",
+                column_name="incident_type",
+                check_path="columns.incident_type.missing",
+                outcome="passed",
+            ),
+        ],
+        at=REVIEWS_GATE_AT,
+    )
+    record_check_rows(
+        con,
+        "run-0",
+        [
+            CheckRow(
+                **outcomes,
+                check_name="schema",
+                check_type="schema",
+                column_name=None,
+                check_path="checks.schema",
+                outcome="passed",
+            ),
+            CheckRow(
+                **outcomes,
+                check_name="total row present",
+                check_type="failed_rows",
+                column_name=None,
+                check_path="checks.failed_rows",
+                outcome="passed",
+            ),
+        ],
+        at=OUTCOMES_GATE_AT,
+    )
+    # a mart gate's result: in the history, not in the raw-gate pass rates
+    record_check_rows(
+        con,
+        "run-0",
+        [
+            CheckRow(
+                layer="mart",
+                contract="reviews/fct_reviews.yml",
+                dataset="reviews.fct_reviews",
+                check_name="row count",
+                check_type="row_count",
+                column_name=None,
+                check_path="checks.row_count",
+                level="fail",
+                outcome="failed",
+            ),
+        ],
+        at=OUTCOMES_GATE_AT,
+    )
+
+
 def run_dbt(args: list[str], warehouse: Path, work_dir: Path):
     """Run dbt in-process against ``warehouse``; returns the dbtRunnerResult."""
     from dbt.cli.main import dbtRunner
@@ -465,6 +629,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     warehouse = work_dir / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         write_raw(con)
+        write_quality(con)
     result = run_dbt(["build"], warehouse, work_dir)
     yield {"path": warehouse, "result": result, "work_dir": work_dir}
 

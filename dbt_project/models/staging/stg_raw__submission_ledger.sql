@@ -1,5 +1,6 @@
 -- Only what the marts need from the ledger: which file version (submission_id) of which
--- jurisdiction and data set was received when. No file path, sha or reason text.
+-- jurisdiction and data set was received when, and what the raw quality gate decided about it.
+-- No file path, sha or load reason text.
 with
 
 source as (
@@ -19,8 +20,15 @@ renamed as (
         -- when and what
         received_at,
         status,
+        rows_read,
         rows_loaded,
-        rows_quarantined
+        rows_quarantined,
+
+        -- the raw quality gate (quality_checks/store.py): null until a gate checked the version
+        coalesce(gate_status, 'pending') as gate_status,
+        gate_checked_at,
+        gate_run_id,
+        gate_reason
 
     from source
     -- file versions loaded into raw; rejected files (no submission_id) loaded nothing
