@@ -77,8 +77,20 @@ def add_gate_feedback(
     loaded file versions in the ledger are skipped. Returns the JSON paths written.
     """
     written = []
-    for submission_id in dict.fromkeys(submission_ids):
-        version = _ledger_row(con, int(submission_id))
+    ids = [int(i) for i in dict.fromkeys(submission_ids)]
+    versions = _ledger_rows(con, ids)
+    # One look-up of the gate's checks per data set, jurisdiction and run, not per file version
+    # (a full refresh decides about every file version at once).
+    checks_for: dict[tuple, list[dict]] = {}
+
+    def gate_checks(version: dict) -> list[dict]:
+        key = (version["data_set"], version["jurisdiction_id"], version["gate_run_id"])
+        if key not in checks_for:
+            checks_for[key] = _gate_checks(con, version)
+        return checks_for[key]
+
+    for submission_id in ids:
+        version = versions.get(submission_id)
         if version is None:
             continue
         path = report_path(
@@ -92,7 +104,7 @@ def add_gate_feedback(
             report = json.loads(path.read_text())
         else:
             report = file_report(con, _outcome(version))
-        report["quality_gate"] = gate_section(con, version)
+        report["quality_gate"] = gate_section(con, version, gate_checks)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2, default=str) + "\n")
         path.with_suffix(".txt").write_text(render_report(report) + "\n")
@@ -100,10 +112,11 @@ def add_gate_feedback(
     return written
 
 
-def gate_section(con: duckdb.DuckDBPyConnection, version: dict) -> dict:
+def gate_section(con: duckdb.DuckDBPyConnection, version: dict, gate_checks=None) -> dict:
     """The ``quality_gate`` section for one ledger row (see :func:`_ledger_row`)."""
     status = version["gate_status"] or "pending"
-    checks = [] if status == "pending" else _gate_checks(con, version)
+    lookup = gate_checks or (lambda v: _gate_checks(con, v))
+    checks = [] if status == "pending" else lookup(version)
     failing = [c for c in checks if c["outcome"] in _FAILED]
     warnings = [c for c in checks if c["outcome"] == "warned"]
     what = _WHAT_TO_DO.get(status, _WHAT_TO_DO["pending"]).format(
@@ -148,6 +161,20 @@ def render_report(report: dict) -> str:
 
 
 # --- reading ------------------------------------------------------------------------------------
+
+
+def _ledger_rows(con: duckdb.DuckDBPyConnection, ids: list[int]) -> dict[int, dict]:
+    if not ids:
+        return {}
+    cur = con.execute(
+        f"select submission_id, source_file, jurisdiction_id, data_set, file_sha256, size_bytes, "
+        f"received_at, status, rows_read, rows_loaded, rows_quarantined, reason, dropped_columns, "
+        f"gate_status, gate_checked_at, gate_run_id, gate_reason from {LEDGER} "
+        "where stage = 'load' and submission_id in (select unnest(?::bigint[]))",
+        [ids],
+    )
+    names = [d[0] for d in cur.description]
+    return {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
 
 
 def _ledger_row(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict | None:

@@ -284,7 +284,8 @@ def _outcome(cr: Any) -> CheckOutcome:
         name=check.name or check.type,
         type=check.type,
         column=check.column_name,
-        outcome=str(cr.outcome.name).lower(),
+        # Soda says WARN for a warn-level check that did not hold; the warehouse says "warned"
+        outcome={"warn": "warned"}.get(str(cr.outcome.name).lower(), str(cr.outcome.name).lower()),
         diagnostics=diagnostics,
         path=check.relative_path or "",
     )

@@ -281,33 +281,61 @@ def test_a_broken_contract_file_fails_closed(last_good):
 
 
 def test_an_override_lets_a_blocked_gate_through_once_with_its_reason(last_good):
+    """Stale workforce data blocks; an engineer's override lets that contract through once (the
+    marts are rebuilt and gated as usual), then the gate blocks again."""
     from quality_checks import store
 
-    _sql(last_good["warehouse"], DEFECTS["out-of-range value"][1][0])
+    _sql(last_good["warehouse"], *DEFECTS["stale data"][1])
     con = duckdb.connect(str(last_good["warehouse"]))
     try:
         store.add_override(
-            con, "raw/reviews.yml", "TN confirmed the age; the code fix ships next week", "lead"
+            con, "raw/workforce.yml", "the Q3 files are delayed by the state; publish Q2", "lead"
         )
     finally:
         con.close()
     once = _refresh(last_good)
     assert once.success, (once.failed_checks, once.failed_steps)
     warned = {c.check: c for c in once.warned_checks}
-    assert warned["raw/reviews:soda_contract"].metadata["decision"] == "overridden"
-    assert "TN confirmed the age" in warned["raw/reviews:soda_contract"].metadata["override"]
-    again = _refresh(last_good)  # the override is spent: the defect blocks again
+    assert warned["raw/workforce:soda_contract"].metadata["decision"] == "overridden"
+    assert "the Q3 files are delayed" in warned["raw/workforce:soda_contract"].metadata["override"]
+    assert REPORT in once.materialized
+    again = _refresh(last_good)  # the override is spent: the stale data blocks again
     assert not again.success
-    assert "raw/reviews:soda_contract" in {c.check for c in again.failed_checks}
+    assert "raw/workforce:soda_contract" in {c.check for c in again.failed_checks}
     con = duckdb.connect(str(last_good["warehouse"]), read_only=True)
     try:
         actions = [
             r[0]
             for r in con.execute(
                 "select distinct action from quality.check_results "
-                "where contract = 'raw/reviews.yml' and action != 'none' order by 1"
+                "where contract = 'raw/workforce.yml' and action != 'none' order by 1"
             ).fetchall()
         ]
     finally:
         con.close()
     assert actions == ["blocked", "overridden"]
+
+
+def test_a_warning_is_reported_and_does_not_block(last_good):
+    """A third of one jurisdiction's survey records gone: past the warn threshold (25%), within
+    the fail threshold (50%) — the refresh goes on, the report is rebuilt, the warning is kept."""
+    _sql(
+        last_good["warehouse"],
+        "delete from raw.tasc_responses where jurisdiction_id = 'NJ' and hash(response_id) % 3 = 0",
+    )
+    outcome = _refresh(last_good)
+    assert outcome.success, (outcome.failed_checks, outcome.failed_steps)
+    warned = {c.check: c for c in outcome.warned_checks}
+    assert warned["raw/tasc_responses:soda_contract"].metadata["decision"] == "warned"
+    assert "changed noticeably" in warned["raw/tasc_responses:soda_contract"].description
+    assert REPORT in outcome.materialized
+    con = duckdb.connect(str(last_good["warehouse"]), read_only=True)
+    try:
+        rows = con.execute(
+            "select level, outcome, action from quality.check_results "
+            "where contract = 'raw/tasc_responses.yml' "
+            "and check_path like '%volume_change_warning' and jurisdiction_id is null"
+        ).fetchall()
+    finally:
+        con.close()
+    assert ("warn", "warned", "warned") in rows
