@@ -82,8 +82,21 @@ def add_gate_feedback(
     # One look-up of the gate's checks per data set, jurisdiction and run, not per file version
     # (a full refresh decides about every file version at once).
     checks_for: dict[tuple, list[dict]] = {}
+    # Runs that verified a raw data set, and those in which some check did not pass: a version
+    # decided by a run whose verification passed every check has nothing to list.
+    verified, not_clean = set(), set()
+    for dataset, run_id, clean in con.execute(
+        f"select dataset, run_id, bool_and(outcome = 'passed') from {CHECK_RESULTS} "
+        "where layer = 'raw' group by all"
+    ).fetchall():
+        verified.add((dataset, run_id))
+        if not clean:
+            not_clean.add((dataset, run_id))
 
     def gate_checks(version: dict) -> list[dict]:
+        run = (f"raw.{version['data_set']}", version["gate_run_id"])
+        if run in verified and run not in not_clean:
+            return []
         key = (version["data_set"], version["jurisdiction_id"], version["gate_run_id"])
         if key not in checks_for:
             checks_for[key] = _gate_checks(con, version)

@@ -181,11 +181,18 @@ def record_check_rows(
         )
         for r in rows
     ]
-    placeholders = ", ".join("?" for _ in CHECK_RESULT_COLUMNS)
-    con.executemany(
-        f"insert into {CHECK_RESULTS} ({', '.join(CHECK_RESULT_COLUMNS)}) values ({placeholders})",
-        values,
-    )
+    _insert_rows(con, CHECK_RESULTS, CHECK_RESULT_COLUMNS, values)
+
+
+def _insert_rows(con, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert ``rows`` with one statement per 500 (DuckDB's executemany runs one per row)."""
+    one = "(" + ", ".join("?" for _ in columns) + ")"
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        con.execute(
+            f"insert into {table} ({', '.join(columns)}) values {', '.join(one for _ in chunk)}",
+            [v for row in chunk for v in row],
+        )
 
 
 # --- the ledger's gate columns ------------------------------------------------------------------
@@ -283,7 +290,9 @@ def record_volume_baseline(
     con.execute(f"delete from {VOLUME_BASELINE} where dataset = ?", [dataset])
     if counts:
         at = now_utc()
-        con.executemany(
-            f"insert into {VOLUME_BASELINE} values (?, ?, ?, ?, ?)",
+        _insert_rows(
+            con,
+            VOLUME_BASELINE,
+            ("dataset", "jurisdiction_id", "row_count", "recorded_at", "run_id"),
             [(dataset, j, int(n), at, run_id) for j, n in counts.items()],
         )
