@@ -248,3 +248,39 @@ def test_dim_jurisdictions(warehouse):
         "and (left_date is null or left_date > ?)",
         [as_of, as_of],
     ) == (members,)
+
+
+def test_a_refresh_leaves_out_only_the_mart_tests_its_soda_contracts_repeat(built_warehouse):
+    """The refresh's dbt build skips unit tests and, on marts with a generated Soda contract, the
+    generic tests that contract repeats; the full build of this suite ran every one of them."""
+    import json
+
+    from orchestration.defs.transformation import refresh_build_args
+    from quality_checks.mart_contracts import CONVERTED_TESTS, HAND_WRITTEN_SCHEMAS
+    from tests.dbt_project.conftest import run_dbt
+
+    work_dir, path = built_warehouse["work_dir"], built_warehouse["path"]
+    listing = ["ls", "--resource-type", "test", "--resource-type", "unit_test", "--output", "json"]
+    keys = ["--output-keys", "unique_id depends_on test_metadata"]
+    everything = run_dbt([*listing, *keys], path, work_dir)
+    kept = run_dbt([*listing, *refresh_build_args()[1:], *keys], path, work_dir)
+    assert everything.success and kept.success
+    nodes = {json.loads(x)["unique_id"]: json.loads(x) for x in everything.result}
+    left_out = set(nodes) - {json.loads(x)["unique_id"] for x in kept.result}
+    assert len(left_out) > 100
+    manifest = json.loads((work_dir / "target" / "manifest.json").read_text())
+    for unique_id in left_out:
+        if unique_id.startswith("unit_test."):
+            continue
+        node = nodes[unique_id]
+        assert node["test_metadata"]["name"] in CONVERTED_TESTS, unique_id
+
+        tested = [
+            manifest["nodes"][n]
+            for n in node["depends_on"]["nodes"]
+            if manifest["nodes"][n]["original_file_path"].startswith("models/marts/")
+        ]
+        assert tested and tested[0]["schema"] not in HAND_WRITTEN_SCHEMAS, unique_id
+    ran = {str(r.node.unique_id) for r in built_warehouse["result"].result}
+    assert left_out <= ran, "the suite's full build must run what a refresh leaves out"
+    assert any(u.startswith("test.") for u in set(nodes) - left_out)  # the rest still run
