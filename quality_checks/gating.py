@@ -117,11 +117,16 @@ def decide(
     run_id: str,
     *,
     record: bool = True,
+    ensure_schema: bool = True,
 ) -> Decision:
-    """Verify ``contract`` on ``con`` (read-write), decide, and record the decision."""
+    """Verify ``contract`` on ``con`` (read-write), decide, and record the decision.
+
+    ``ensure_schema=False`` when the caller already ran ``store.ensure_quality_schema`` on
+    ``con`` (a gate step deciding about many contracts)."""
     contract = Path(contract)
     layer = layer_of(contract)
-    store.ensure_quality_schema(con)
+    if ensure_schema:
+        store.ensure_quality_schema(con)
     result = verify(con, contract)
     decision = Decision(
         contract=result.contract, dataset=result.dataset, layer=layer, status=BLOCKED, result=result

@@ -115,11 +115,13 @@ def _gate(name: str, contracts: list[Path]) -> dg.AssetChecksDefinition:
     )
     def _run(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         from quality_checks.gating import decide
+        from quality_checks.store import ensure_quality_schema
 
         # Read-write: the gate records its results and holds or accepts file versions.
         with warehouse.connect() as con:
+            ensure_quality_schema(con)
             for key in sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string()):
-                decision = decide(con, by_key[key], context.run.run_id)
+                decision = decide(con, by_key[key], context.run.run_id, ensure_schema=False)
                 if decision.status != "passed":
                     log = context.log.error if decision.status == "blocked" else context.log.warning
                     log(decision.summary())
@@ -154,8 +156,15 @@ def failing_gates(instance: dg.DagsterInstance, asset_keys, current_run_id: str)
     check_keys = dg.AssetSelection.checks_for_assets(*asset_keys).resolve_checks(graph)
     failing = []
     storage = instance.event_log_storage
+    latest = storage.get_latest_asset_check_execution_by_key(list(check_keys))
     for key in sorted(check_keys, key=lambda k: k.to_user_string()):
-        for record in storage.get_asset_check_execution_history(key, limit=5):
+        record = latest.get(key)
+        if record is None:
+            continue  # never evaluated: nothing to hold against
+        history = [record]
+        if record.status.value == "PLANNED":  # the one before may decide: fetch a few
+            history = storage.get_asset_check_execution_history(key, limit=5)
+        for record in history:
             if record.status.value == "PLANNED":
                 run = instance.get_run_by_id(record.run_id)
                 if record.run_id == current_run_id or run is None or not run.is_finished:
