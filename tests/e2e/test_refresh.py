@@ -50,9 +50,16 @@ def test_each_mart_materialization_carries_its_dbt_tests_and_row_count(demo_refr
         metadata = {
             k: getattr(v, "value", v) for k, v in event.asset_materialization.metadata.items()
         }
-        assert metadata["dbt_tests_passed"] > 0, key
+        assert metadata["dbt_tests_passed"] >= 0, key  # the repeated ones run in the gate
         assert metadata["dbt_tests_not_passed"] == 0, key
         assert metadata["dagster/row_count"] > 0, key
+    # dbt tests still run in a refresh: those no Soda contract repeats (singular tests, ...)
+    tallied = [
+        e.asset_materialization.metadata["dbt_tests_passed"].value
+        for e in events.values()
+        if "dbt_tests_passed" in e.asset_materialization.metadata
+    ]
+    assert sum(tallied) > 50
 
 
 def test_headline_as_of_2024_10_01_matches_the_published_findings(demo_refresh):
