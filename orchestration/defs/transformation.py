@@ -21,7 +21,7 @@ from dagster_dbt import (
 )
 from packaging import version
 
-from orchestration.defs.dbt_project import dbt_project
+from orchestration.defs.dbt_project import dbt_project, refresh_build_args
 from orchestration.defs.resources import WarehouseResource
 
 
@@ -56,29 +56,6 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse:
     # Unit tests run in the test suite (tests/dbt_project), not in every production refresh.
     _refuse_on_failing_raw_gates(context)
     yield from _build(context, dbt, warehouse, refresh_build_args())
-
-
-def refresh_build_args() -> list[str]:
-    """``dbt build`` as a refresh runs it.
-
-    Left out: dbt unit tests (fixed inputs: the test suite runs them), and on the marts whose Soda
-    contract is generated from the dbt yml, the generic tests that contract repeats (not_null,
-    unique, accepted_values, relationships, values_in_code_list): the same rule, defined once in
-    the yml, is then checked once per refresh — by the mart gate, which blocks. The test suite's
-    full ``dbt build`` runs them all (tests/dbt_project)."""
-    from quality_checks.mart_contracts import CONVERTED_TESTS, HAND_WRITTEN_SCHEMAS
-
-    marts = dbt_project.project_dir / "models" / "marts"
-    schemas = sorted(
-        p.name for p in marts.iterdir() if p.is_dir() and p.name not in HAND_WRITTEN_SCHEMAS
-    )
-    repeated = [
-        f"test_name:{kind},path:models/marts/{schema}"
-        for schema in schemas
-        for kind in CONVERTED_TESTS
-    ]
-    # one --exclude value, space-separated: dagster-dbt folds it into its own selection
-    return ["build", "--exclude-resource-type", "unit_test", "--exclude", " ".join(repeated)]
 
 
 def _refuse_on_failing_raw_gates(context: dg.AssetExecutionContext) -> None:

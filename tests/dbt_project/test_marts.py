@@ -255,7 +255,7 @@ def test_a_refresh_leaves_out_only_the_mart_tests_its_soda_contracts_repeat(buil
     generic tests that contract repeats; the full build of this suite ran every one of them."""
     import json
 
-    from orchestration.defs.transformation import refresh_build_args
+    from orchestration.defs.dbt_project import refresh_build_args
     from quality_checks.mart_contracts import CONVERTED_TESTS, HAND_WRITTEN_SCHEMAS
     from tests.dbt_project.conftest import run_dbt
 
