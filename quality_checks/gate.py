@@ -385,16 +385,9 @@ def _sample_sql(
     # sample keeps to the same rows, or it shows rows that pass (e.g. other grouping dimensions'
     # values for a per-dimension code list).
     keep = "".join(f" and ({f})" for f in (where_filter, spec.get("filter")) if f)
-    if outcome.type == "failed_rows":
-        if spec.get("query"):
-            query = spec["query"].strip().rstrip(";")
-            return f"select * from ({query}) as failed limit {SAMPLE_SIZE}"
-        if spec.get("expression"):
-            # the locators, and for a column's check the column itself: the offending value
-            cols = ", ".join(dict.fromkeys(_q(c) for c in [*locators, *([col] if col else [])]))
-            where = spec["expression"]
-            return f"select {cols or '*'} from {table} where ({where}){keep} limit {SAMPLE_SIZE}"
-        return None
+    if outcome.type == "failed_rows" and spec.get("query"):
+        query = spec["query"].strip().rstrip(";")
+        return f"select * from ({query}) as failed limit {SAMPLE_SIZE}"
     if outcome.type == "duplicate":
         keys = spec.get("columns") or ([col] if col else [])
         if not keys:
@@ -405,38 +398,48 @@ def _sample_sql(
             f"where {' and '.join(f'{_q(k)} is not null' for k in keys)}{keep} "
             f"group by {key_list} having count(*) > 1 order by n_rows desc limit {SAMPLE_SIZE}"
         )
+    condition = failing_rows_condition(outcome, spec)
+    if condition is None:
+        return None
+    # the locators, and for a column's check the column itself: the offending value
+    select = ", ".join(dict.fromkeys(_q(c) for c in [*locators, *([col] if col else [])]))
+    return f"select {select or '*'} from {table} as t where {condition}{keep} limit {SAMPLE_SIZE}"
+
+
+def failing_rows_condition(outcome: CheckOutcome, spec: dict) -> str | None:
+    """The SQL condition, on the checked table aliased ``t``, that picks the rows a row-level
+    check fails on: a failed_rows ``expression``, a missing value, an invalid value (range,
+    list, reference, format). None for checks that do not judge rows one by one (schema,
+    row_count, duplicate, a failed_rows ``query``). The samples and the gate's attribution of
+    failing rows to file versions (``gating.py``) both use it."""
+    col = outcome.column
+    if outcome.type == "failed_rows":
+        return f"({spec['expression']})" if spec.get("expression") else None
     if col is None:
         return None
-    select = ", ".join(dict.fromkeys(_q(c) for c in [*locators, col]))
+    c = f"t.{_q(col)}"
     if outcome.type == "missing":
-        return f"select {select} from {table} where {_q(col)} is null{keep} limit {SAMPLE_SIZE}"
-    if outcome.type == "invalid":
-        conditions = []
-        if spec.get("valid_min") is not None:
-            conditions.append(f"{_q(col)} < {float(spec['valid_min'])}")
-        if spec.get("valid_max") is not None:
-            conditions.append(f"{_q(col)} > {float(spec['valid_max'])}")
-        if spec.get("valid_values"):
-            values = ", ".join(_literal(v) for v in spec["valid_values"])
-            conditions.append(f"{_q(col)} not in ({values})")
-        ref = spec.get("valid_reference_data")
-        if isinstance(ref, dict) and ref.get("dataset") and ref.get("column"):
-            parts = str(ref["dataset"]).split("/")[1:]
-            ref_table = ".".join(_q(p) for p in parts)
-            conditions.append(
-                f"not exists (select 1 from {ref_table} as ref "
-                f"where ref.{_q(ref['column'])} = t.{_q(col)})"
-            )
-        fmt = spec.get("valid_format")
-        if isinstance(fmt, dict) and fmt.get("regex"):
-            conditions.append(f"not regexp_matches({_q(col)}, {_literal(fmt['regex'])})")
-        if not conditions:
-            return None
-        return (
-            f"select {select} from {table} as t where {_q(col)} is not null "
-            f"and ({' or '.join(conditions)}){keep} limit {SAMPLE_SIZE}"
+        return f"{c} is null"
+    if outcome.type != "invalid":
+        return None
+    conditions = []
+    if spec.get("valid_min") is not None:
+        conditions.append(f"{c} < {float(spec['valid_min'])}")
+    if spec.get("valid_max") is not None:
+        conditions.append(f"{c} > {float(spec['valid_max'])}")
+    if spec.get("valid_values"):
+        values = ", ".join(_literal(v) for v in spec["valid_values"])
+        conditions.append(f"{c} not in ({values})")
+    ref = spec.get("valid_reference_data")
+    if isinstance(ref, dict) and ref.get("dataset") and ref.get("column"):
+        ref_table = ".".join(_q(p) for p in str(ref["dataset"]).split("/")[1:])
+        conditions.append(
+            f"not exists (select 1 from {ref_table} as ref where ref.{_q(ref['column'])} = {c})"
         )
-    return None
+    fmt = spec.get("valid_format")
+    if isinstance(fmt, dict) and fmt.get("regex"):
+        conditions.append(f"not regexp_matches({c}, {_literal(fmt['regex'])})")
+    return f"{c} is not null and ({' or '.join(conditions)})" if conditions else None
 
 
 # Soda's reference syntax for a contract variable: ${var.NAME}

@@ -50,6 +50,7 @@ from quality_checks.gate import (
     _substitute_variables,
     _variable_values,
     contract_variables,
+    failing_rows_condition,
     verify,
 )
 
@@ -348,54 +349,27 @@ def _query_attribution_sql(con, query: str) -> str | None:
 
 
 def _attribution_sql(check: CheckOutcome, body: dict, table: str, where_filter) -> str | None:
-    col = check.column
     keep = f" and ({where_filter})" if where_filter else ""
-    group = "group by all"
-    if check.type == "failed_rows":
-        if body.get("query"):
-            # the query's own columns decide: rows of a file version, or a jurisdiction's records
-            return "QUERY:" + body["query"].strip().rstrip(";")
-        if body.get("expression"):
-            where = body["expression"]
-            return (
-                f"select submission_id, jurisdiction_id, count(*) from {table} "
-                f"where ({where}){keep} {group}"
-            )
-        return None
+    if check.type == "failed_rows" and body.get("query"):
+        # the query's own columns decide: rows of a file version, or a jurisdiction's records
+        return "QUERY:" + body["query"].strip().rstrip(";")
     if check.type == "duplicate":
-        keys = body.get("columns") or ([col] if col else [])
+        keys = body.get("columns") or ([check.column] if check.column else [])
         if not keys:
             return None
         key_list = ", ".join(_q(k) for k in keys)
         return (
             f"select submission_id, jurisdiction_id, count(*) from {table} "
             f"where ({key_list}) in (select ({key_list}) from {table} where true{keep} "
-            f"group by {key_list} having count(*) > 1){keep} {group}"
+            f"group by {key_list} having count(*) > 1){keep} group by all"
         )
-    if col is None:
-        return None  # schema, row_count, freshness: the dataset as a whole
-    if check.type == "missing":
-        return (
-            f"select submission_id, jurisdiction_id, count(*) from {table} "
-            f"where {_q(col)} is null{keep} {group}"
-        )
-    if check.type == "invalid":
-        conditions = []
-        if body.get("valid_min") is not None:
-            conditions.append(f"{_q(col)} < {float(body['valid_min'])}")
-        if body.get("valid_max") is not None:
-            conditions.append(f"{_q(col)} > {float(body['valid_max'])}")
-        fmt = body.get("valid_format")
-        if isinstance(fmt, dict) and fmt.get("regex"):
-            regex = str(fmt["regex"]).replace("'", "''")
-            conditions.append(f"not regexp_matches({_q(col)}, '{regex}')")
-        if body.get("valid_values") or body.get("valid_reference_data") or not conditions:
-            return None
-        return (
-            f"select submission_id, jurisdiction_id, count(*) from {table} "
-            f"where {_q(col)} is not null and ({' or '.join(conditions)}){keep} {group}"
-        )
-    return None
+    condition = failing_rows_condition(check, body)  # None: schema, row_count, ...
+    if condition is None:
+        return None
+    return (
+        f"select submission_id, jurisdiction_id, count(*) from {table} as t "
+        f"where {condition}{keep} group by all"
+    )
 
 
 # --- results rows -------------------------------------------------------------------------------
