@@ -250,6 +250,12 @@ def test_one_jurisdictions_failing_file_is_held_while_anothers_new_file_reaches_
     finally:
         con.close()
 
+    # What an engineer reads: every gate's decision, and the held file version with its reason.
+    status = _gate_status(warehouse)
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "raw/reviews.yml" in status.stdout and "held" in status.stdout
+    assert "OH/reviews/reviews_bulk_export.csv" in status.stdout
+
 
 def test_a_broken_soda_fails_closed(last_good, monkeypatch):
     """With soda_core unimportable the gates fail — they never pass by default."""
@@ -314,6 +320,22 @@ def test_an_override_lets_a_blocked_gate_through_once_with_its_reason(last_good)
     finally:
         con.close()
     assert actions == ["blocked", "overridden"]
+    status = _gate_status(last_good["warehouse"])
+    assert status.returncode == 1  # a gate blocks
+    assert "blocked" in status.stdout and "raw/workforce.yml" in status.stdout
+    assert "age_days" in status.stdout  # the measured values behind the failure
+
+
+def _gate_status(warehouse: Path):
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "npcs.cli", "gate", "status", "--warehouse", str(warehouse)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_a_warning_is_reported_and_does_not_block(last_good):
