@@ -126,7 +126,7 @@ def add_gate_feedback(
 
 
 def gate_section(con: duckdb.DuckDBPyConnection, version: dict, gate_checks=None) -> dict:
-    """The ``quality_gate`` section for one ledger row (see :func:`_ledger_row`)."""
+    """The ``quality_gate`` section for one ledger row (see :func:`_ledger_rows`)."""
     status = version["gate_status"] or "pending"
     lookup = gate_checks or (lambda v: _gate_checks(con, v))
     checks = [] if status == "pending" else lookup(version)
@@ -188,19 +188,6 @@ def _ledger_rows(con: duckdb.DuckDBPyConnection, ids: list[int]) -> dict[int, di
     )
     names = [d[0] for d in cur.description]
     return {r[0]: dict(zip(names, r, strict=True)) for r in cur.fetchall()}
-
-
-def _ledger_row(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict | None:
-    cur = con.execute(
-        f"select submission_id, source_file, jurisdiction_id, data_set, file_sha256, size_bytes, "
-        f"received_at, status, rows_read, rows_loaded, rows_quarantined, reason, dropped_columns, "
-        f"gate_status, gate_checked_at, gate_run_id, gate_reason from {LEDGER} "
-        "where stage = 'load' and submission_id = ?",
-        [submission_id],
-    )
-    names = [d[0] for d in cur.description]
-    rows = cur.fetchall()
-    return dict(zip(names, rows[0], strict=True)) if rows else None
 
 
 def _outcome(version: dict) -> FileOutcome:

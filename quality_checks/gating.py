@@ -32,7 +32,6 @@ pending file versions accepted and records the volume baseline the next gate com
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -246,9 +245,9 @@ def _accept(con, decision: Decision, run_id: str) -> int:
         pending = store.pending_submissions(con, data_set)
         store.set_gate_status(con, list(pending), store.ACCEPTED, run_id, decision.status)
         accepted = len(pending)
-    counts = volume_counts(con, decision.dataset)
-    if counts is not None:
-        store.record_volume_baseline(con, decision.dataset, counts, run_id)
+    store.record_volume_baseline(
+        con, decision.dataset, volume_counts(con, decision.dataset), run_id
+    )
     return accepted
 
 
@@ -274,39 +273,26 @@ def _ledger_files(con, ids: list[int]) -> dict[int, dict[str, Any]]:
 # --- volume -------------------------------------------------------------------------------------
 
 
-def volume_counts(con, dataset: str) -> dict[str | None, int] | None:
-    """What the volume checks count, per jurisdiction (None: the table has no jurisdiction).
+def volume_counts(con, dataset: str) -> dict[str | None, int]:
+    """What the volume checks count, per jurisdiction (None: the table as a whole).
 
     Raw tables: distinct record keys in the file versions staging reads (a corrected file that
-    repeats every key adds no records). Marts: rows. None when the table does not exist.
+    repeats every key adds no records). Marts: what their generated contracts compare
+    (``mart_contracts.volume_counts``).
     """
     schema, table = dataset.split(".", 1)
-    cols = [
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = ? and table_name = ? and table_catalog = current_database()",
-            [schema, table],
-        ).fetchall()
-    ]
-    if not cols:
-        return None
-    relation = _quoted_table(dataset)
-    if schema == "raw":
-        from ingestion.core_data_set import DATA_SETS
+    if schema != "raw":
+        from quality_checks.mart_contracts import volume_counts as mart_volume_counts
 
-        keys = ", ".join(_q(k) for k in DATA_SETS[table].key)
-        rows = con.execute(
-            f"select jurisdiction_id, count(distinct ({keys})) from {relation} "
-            f"where submission_id not in (select l.submission_id from {store.LEDGER} as l "
-            "where l.gate_status in ('held', 'released')) group by jurisdiction_id"
-        ).fetchall()
-    elif "jurisdiction_id" in cols:
-        rows = con.execute(
-            f"select jurisdiction_id, count(*) from {relation} group by jurisdiction_id"
-        ).fetchall()
-    else:
-        rows = [(None, con.execute(f"select count(*) from {relation}").fetchall()[0][0])]
+        return mart_volume_counts(con, dataset)
+    from ingestion.core_data_set import DATA_SETS
+
+    keys = ", ".join(_q(k) for k in DATA_SETS[table].key)
+    rows = con.execute(
+        f"select jurisdiction_id, count(distinct ({keys})) from {_quoted_table(dataset)} "
+        f"where submission_id not in (select l.submission_id from {store.LEDGER} as l "
+        "where l.gate_status in ('held', 'released')) group by jurisdiction_id"
+    ).fetchall()
     return {j: int(n) for j, n in rows}
 
 
@@ -472,19 +458,3 @@ def _failing_rows(c: CheckOutcome) -> int | None:
         if isinstance(v, int | float):
             return int(v)
     return None
-
-
-def describe_decisions(decisions: list[Decision]) -> str:
-    return "\n".join(d.summary() for d in decisions)
-
-
-def as_json(decision: Decision) -> str:
-    return json.dumps(
-        {
-            "contract": decision.contract,
-            "status": decision.status,
-            "held": decision.held,
-            "reasons": decision.reasons,
-        },
-        default=str,
-    )
