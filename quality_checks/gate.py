@@ -205,7 +205,7 @@ def _verify_into(
 ) -> None:
     if not contract_path.is_file():
         raise FileNotFoundError(f"contract file {contract_path} does not exist")
-    contract = _load_yaml(contract_path.read_text(encoding="utf-8"), contract_path)
+    contract = load_contract(contract_path)
     named = _dataset_from_contract(contract)
     if named is None:
         raise ValueError(
@@ -471,6 +471,20 @@ def _safe_load(text: str) -> Any:
     import yaml
 
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+
+
+def load_contract(path: Path) -> dict:
+    """The contract file as a dict, parsed once per version of the file (a gate step reads each
+    contract up to three times: to verify, to attribute failures, to record results). Callers
+    must not change it."""
+    path = Path(path)
+    st = path.stat()
+    return _load_contract(str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=128)
+def _load_contract(path: str, _mtime_ns: int, _size: int) -> dict:
+    return _load_yaml(Path(path).read_text(encoding="utf-8"), Path(path))
 
 
 def _load_yaml(text: str, path: Path) -> dict:

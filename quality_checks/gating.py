@@ -43,13 +43,13 @@ from quality_checks.gate import (
     CheckOutcome,
     GateResult,
     _check_spec,
-    _load_yaml,
     _q,
     _quoted_table,
     _substitute_variables,
     _variable_values,
     contract_variables,
     failing_rows_condition,
+    load_contract,
     verify,
 )
 
@@ -78,6 +78,7 @@ class Decision:
     accepted: int = 0  # pending file versions accepted now
     reasons: list[str] = field(default_factory=list)  # why blocked (or what was overridden)
     override: dict[str, Any] | None = None
+    rows: list[store.CheckRow] = field(default_factory=list)  # for quality.check_results
 
     @property
     def lets_through(self) -> bool:
@@ -118,16 +119,22 @@ def decide(
     *,
     record: bool = True,
     ensure_schema: bool = True,
+    verified: GateResult | None = None,
 ) -> Decision:
     """Verify ``contract`` on ``con`` (read-write), decide, and record the decision.
 
-    ``ensure_schema=False`` when the caller already ran ``store.ensure_quality_schema`` on
-    ``con`` (a gate step deciding about many contracts)."""
+    ``record=False`` leaves the result rows (``decision.rows``) to the caller, which records
+    the decisions of a gate step at once (:func:`record_decisions`). ``ensure_schema=False``
+    when the caller already ran ``store.ensure_quality_schema`` on ``con`` (a gate step
+    deciding about many contracts). ``verified``: the contract's
+    verification, when the caller ran it already (the mart gates verify in parallel first,
+    ``quality_checks/parallel.py``); a raw contract that holds file versions is verified again
+    here."""
     contract = Path(contract)
     layer = layer_of(contract)
     if ensure_schema:
         store.ensure_quality_schema(con)
-    result = verify(con, contract)
+    result = verified if verified is not None else verify(con, contract)
     decision = Decision(
         contract=result.contract, dataset=result.dataset, layer=layer, status=BLOCKED, result=result
     )
@@ -144,9 +151,18 @@ def decide(
         _apply_override(con, run_id, decision)
     if decision.lets_through:
         decision.accepted = _accept(con, decision, run_id)
+    decision.rows = _rows(decision, attributions)
     if record:
-        store.record_check_rows(con, run_id, _rows(decision, attributions))
+        record_decisions(con, run_id, [decision])
     return decision
+
+
+def record_decisions(con: duckdb.DuckDBPyConnection, run_id: str, decisions: list[Decision]):
+    """Record what ``decisions`` found (``quality.check_results``) and move the volume baseline
+    of each data set they let through — in one insert each, and one query for the counts."""
+    store.record_check_rows(con, run_id, [r for d in decisions for r in d.rows])
+    through = [d.dataset for d in decisions if d.lets_through]
+    store.record_volume_baselines(con, volume_counts_many(con, through), run_id)
 
 
 # --- the decision -------------------------------------------------------------------------------
@@ -238,17 +254,14 @@ def _apply_override(con, run_id: str, decision: Decision) -> None:
 
 
 def _accept(con, decision: Decision, run_id: str) -> int:
-    """Pending file versions of a raw data set become accepted; the volume baseline moves on."""
-    accepted = 0
-    if decision.layer == "raw":
-        data_set = decision.dataset.split(".", 1)[1]
-        pending = store.pending_submissions(con, data_set)
-        store.set_gate_status(con, list(pending), store.ACCEPTED, run_id, decision.status)
-        accepted = len(pending)
-    store.record_volume_baseline(
-        con, decision.dataset, volume_counts(con, decision.dataset), run_id
-    )
-    return accepted
+    """Pending file versions of a raw data set become accepted (the volume baseline moves on
+    when the decision is recorded: :func:`record_decisions`)."""
+    if decision.layer != "raw":
+        return 0
+    data_set = decision.dataset.split(".", 1)[1]
+    pending = store.pending_submissions(con, data_set)
+    store.set_gate_status(con, list(pending), store.ACCEPTED, run_id, decision.status)
+    return len(pending)
 
 
 def _ledger_files(con, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -271,6 +284,16 @@ def _ledger_files(con, ids: list[int]) -> dict[int, dict[str, Any]]:
 
 
 # --- volume -------------------------------------------------------------------------------------
+
+
+def volume_counts_many(con, datasets: list[str]) -> dict[str, dict[str | None, int]]:
+    """:func:`volume_counts` of several data sets (the marts' in two queries)."""
+    from quality_checks.mart_contracts import volume_counts_many as mart_volume_counts_many
+
+    marts = [d for d in datasets if not d.startswith("raw.")]
+    counts = mart_volume_counts_many(con, marts)
+    counts.update({d: volume_counts(con, d) for d in datasets if d.startswith("raw.")})
+    return {d: counts[d] for d in datasets}
 
 
 def volume_counts(con, dataset: str) -> dict[str | None, int]:
@@ -300,7 +323,7 @@ def volume_counts(con, dataset: str) -> dict[str | None, int]:
 
 
 def _attribute(con, contract: Path, result: GateResult) -> list[Attribution]:
-    spec = _load_yaml(Path(contract).read_text(encoding="utf-8"), contract)
+    spec = load_contract(contract)
     variables = _variable_values(spec, contract_variables())
     where_filter = spec.get("filter")
     table = _quoted_table(result.dataset)
@@ -381,10 +404,7 @@ def _rows(decision: Decision, attributions: list[Attribution]) -> list[store.Che
     from ingestion.privacy import mask
 
     try:
-        spec = _load_yaml(
-            (Path(__file__).parent / "contracts" / decision.contract).read_text(encoding="utf-8"),
-            Path(decision.contract),
-        )
+        spec = load_contract(Path(__file__).parent / "contracts" / decision.contract)
     except Exception:  # noqa: BLE001 - a broken contract still gets its error recorded
         spec = None
     rows: list[store.CheckRow] = []

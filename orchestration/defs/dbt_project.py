@@ -32,14 +32,17 @@ def ensure_manifest() -> None:
         dbt_project.preparer.prepare(dbt_project)
 
 
-def refresh_build_args() -> list[str]:
+def refresh_build_args(leave_out_gated_tests: bool = True) -> list[str]:
     """``dbt build`` as a refresh runs it.
 
-    Left out: dbt unit tests (fixed inputs: the test suite runs them), and on the marts whose Soda
+    Left out: dbt unit tests (fixed inputs: the test suite runs them), and — when
+    ``leave_out_gated_tests``, i.e. the run's mart gates follow — on the marts whose Soda
     contract is generated from the dbt yml, the generic tests that contract repeats (not_null,
     unique, accepted_values, relationships, values_in_code_list): the same rule, defined once in
     the yml, is then checked once per refresh — by the mart gate, which blocks. The test suite's
     full ``dbt build`` runs them all (tests/dbt_project)."""
+    if not leave_out_gated_tests:
+        return ["build", "--exclude-resource-type", "unit_test"]
     from quality_checks.mart_contracts import CONVERTED_TESTS, HAND_WRITTEN_SCHEMAS
 
     marts = dbt_project.project_dir / "models" / "marts"

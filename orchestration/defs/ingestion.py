@@ -173,6 +173,11 @@ def raw_tables(
     placed, misplaced = scan(landing_zone.root)
     placed = [f for f in placed if f.jurisdiction_id in jurisdictions]
     failures: dict[str, list[str]] = {}
+    # An earlier run's gate feedback, written in the background in this process, is complete
+    # before this run writes reports (quality_checks/feedback.py).
+    from quality_checks.feedback import wait_for_writes
+
+    wait_for_writes()
     with warehouse.connect() as con:
         record_misplaced(con, misplaced, datetime.now(UTC).replace(tzinfo=None))
         for m in misplaced:

@@ -11,8 +11,10 @@ gate decision (``quality_checks/gating.py``), recorded in ``quality.check_result
   the same run; and :func:`failing_gates` makes the dbt build and the report refuse in later runs
   too, until a verification passes. Fails closed: an error running a contract blocks.
 
-The raw gates run in one step and the mart gates in another (one warehouse connection each);
-every contract is still its own check in the UI and can be run alone.
+The raw gates run in one step, one contract after another (a hold changes what the next raw
+contract sees); the mart gates in another, verified in parallel first (``quality_checks/
+parallel.py``), then decided in order on one read-write connection. Every contract is still its
+own check in the UI and can be run alone.
 """
 
 from pathlib import Path
@@ -23,6 +25,7 @@ from npcs.settings import CONTRACTS_DIR
 from orchestration.defs.resources import WarehouseResource
 
 CHECK_NAME = "soda_contract"
+RAW_GATES, MART_GATES = "raw_gates", "mart_gates"  # the two gate steps
 
 
 def contract_files() -> list[Path]:
@@ -114,22 +117,58 @@ def _gate(name: str, contracts: list[Path]) -> dg.AssetChecksDefinition:
         specs=[_spec(c) for c in contracts], can_subset=True, name=name, compute_kind="soda"
     )
     def _run(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-        from quality_checks.gating import decide
+        from quality_checks.gating import decide, record_decisions
         from quality_checks.store import ensure_quality_schema
 
+        keys = sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string())
+        verified = {}
+        if name == RAW_GATES and mart_gates_in_run(context):
+            # Start the mart gates' workers now: they import Soda on the idle core while the raw
+            # gates run here, and are ready when the mart gates need them (in this process).
+            from quality_checks.parallel import prestart
+
+            prestart()
+        if name == MART_GATES:
+            # Independent verifications: in parallel, on read-only connections, before the
+            # read-write connection below opens (quality_checks/parallel.py).
+            from quality_checks.parallel import verify_many
+
+            verified = verify_many(Path(warehouse.path), [by_key[k] for k in keys])
         # Read-write: the gate records its results and holds or accepts file versions.
         with warehouse.connect() as con:
             ensure_quality_schema(con)
-            for key in sorted(context.selected_asset_check_keys, key=lambda k: k.to_user_string()):
-                decision = decide(con, by_key[key], context.run.run_id, ensure_schema=False)
+            decisions = []
+            for key in keys:
+                contract = by_key[key]
+                decision = decide(
+                    con,
+                    contract,
+                    context.run.run_id,
+                    record=False,
+                    ensure_schema=False,
+                    verified=verified.get(contract),
+                )
+                decisions.append((contract, decision))
+            record_decisions(con, context.run.run_id, [d for _, d in decisions])
+            for contract, decision in decisions:
                 if decision.status != "passed":
                     log = context.log.error if decision.status == "blocked" else context.log.warning
                     log(decision.summary())
-                yield check_result(by_key[key], decision)
-            if name == "raw_gates":
+                yield check_result(contract, decision)
+            if name == RAW_GATES:
                 _write_gate_feedback(context, con, warehouse)
 
     return _run
+
+
+def mart_gates_in_run(context: dg.OpExecutionContext | dg.AssetExecutionContext) -> bool:
+    """Whether the run of ``context`` evaluates mart gates: its job (or the subset of it the run
+    executes, as the UI and ``run_refresh(gates=False)`` make) has the mart gate step."""
+    job = context.job_def
+    if MART_GATES not in job.graph.node_dict:
+        return False
+    selected = job.asset_check_selection
+    return selected is None or any(k.asset_key.path[0] != "raw" for k in selected)
 
 
 def _write_gate_feedback(context, con, warehouse: WarehouseResource) -> None:
@@ -144,7 +183,8 @@ def _write_gate_feedback(context, con, warehouse: WarehouseResource) -> None:
         ).fetchall()
     ]
     if ids:
-        add_gate_feedback(con, warehouse.feedback_dir, ids)
+        # written in the background while dbt runs (the process waits for them before it ends)
+        add_gate_feedback(con, warehouse.feedback_dir, ids, background=True)
 
 
 def failing_gates(instance: dg.DagsterInstance, asset_keys, current_run_id: str) -> list[str]:
@@ -183,6 +223,6 @@ def failing_gates(instance: dg.DagsterInstance, asset_keys, current_run_id: str)
 
 _contracts = contract_files()
 soda_checks = [
-    _gate("raw_gates", [c for c in _contracts if c.parent.name == "raw"]),
-    _gate("mart_gates", [c for c in _contracts if c.parent.name != "raw"]),
+    _gate(RAW_GATES, [c for c in _contracts if c.parent.name == "raw"]),
+    _gate(MART_GATES, [c for c in _contracts if c.parent.name != "raw"]),
 ]

@@ -96,3 +96,24 @@ def test_the_instance_runs_one_run_at_a_time():
     instance = DagsterInstance.get()
     assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
     assert instance.get_settings("telemetry") == {"enabled": False}
+
+
+def test_dbt_leaves_out_the_tests_the_mart_gates_repeat_only_when_they_run():
+    """A refresh checks each mart rule once: by the mart gate when the run has it, else by dbt
+    (a run without the gates, or of the ingestion job, which has no mart gates)."""
+    from types import SimpleNamespace
+
+    from orchestration.definitions import defs
+    from orchestration.defs.dbt_project import refresh_build_args
+    from orchestration.defs.jobs import FULL_REFRESH_JOB, INGEST_JOB
+    from orchestration.defs.quality import mart_gates_in_run
+
+    full = defs.resolve_job_def(FULL_REFRESH_JOB)
+    ungated = full.get_subset(
+        asset_selection=set(full.asset_layer.executable_asset_keys), asset_check_selection=set()
+    )
+    assert mart_gates_in_run(SimpleNamespace(job_def=full))
+    assert not mart_gates_in_run(SimpleNamespace(job_def=ungated))
+    assert not mart_gates_in_run(SimpleNamespace(job_def=defs.resolve_job_def(INGEST_JOB)))
+    assert "--exclude" in refresh_build_args(True)
+    assert refresh_build_args(False) == ["build", "--exclude-resource-type", "unit_test"]

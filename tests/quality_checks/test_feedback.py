@@ -223,3 +223,24 @@ def test_pending_and_unknown_versions(loaded):
     gate = json.loads(written[0].read_text())["quality_gate"]
     assert gate["status"] == "pending" and gate["failing_checks"] == []
     assert gate["what_to_do"].startswith("Not checked")
+
+
+def test_reports_written_in_the_background_equal_those_written_at_once(loaded, tmp_path):
+    """The raw gate step writes feedback in a thread while dbt runs; the files are the same."""
+    from quality_checks.feedback import wait_for_writes
+
+    con, folder, ids = loaded
+    _gate_run(con, {"CT": 2})
+    set_gate_status(con, [ids["CT"]], "held", "run-1", "duplicate keys")
+    set_gate_status(con, [ids["PA-ALLEGHENY"]], "accepted", "run-1")
+    at_once = add_gate_feedback(con, folder, [ids["CT"], ids["PA-ALLEGHENY"]])
+    expected = {p: (p.read_text(), p.with_suffix(".txt").read_text()) for p in at_once}
+    for p in at_once:
+        p.unlink()
+        p.with_suffix(".txt").unlink()
+
+    paths = add_gate_feedback(con, folder, [ids["CT"], ids["PA-ALLEGHENY"]], background=True)
+
+    assert wait_for_writes() == []
+    assert paths == at_once
+    assert {p: (p.read_text(), p.with_suffix(".txt").read_text()) for p in paths} == expected
