@@ -1,0 +1,226 @@
+"""The published warehouse: a DuckDB file of the BI-facing tables, and the same tables as Parquet,
+switched in atomically.
+
+Layout under ``NPCS_PUBLISHED`` (default ``data/published``)::
+
+    npcs.duckdb -> current/npcs.duckdb       the stable path analysts and BI tools open read-only
+    current -> versions/<version>            switched by one rename: the publish's commit point
+    versions/<version>/npcs.duckdb           the published tables, small-cell suppression applied
+    versions/<version>/parquet/<schema>/<table>.parquet
+    versions/<version>/manifest.json         tables, row counts, Parquet checksums, the source
+
+A publish builds a new version in ``versions/.building-<version>`` (nothing reads it), renames it
+into place complete, then points ``current`` at it with one ``rename`` of a symbolic link. So:
+
+- readers never see a half-published state: a path resolves to the old version or the new one;
+- readers never block a refresh: a reader holds the old version's file, which nothing writes
+  again; the next publish writes a new file beside it (DuckDB's lock is per file);
+- a reader sees the old state until it reopens the path, then the new one;
+- a publish killed at any point leaves ``current`` on the last complete version; the next publish
+  removes the half-built folder. Old versions beyond the last ``KEEP_VERSIONS`` are removed (a
+  reader still holding one keeps reading it: the file system frees it when the reader closes).
+
+Every published table is also in ``meta.publication_tables``; ``meta.publication`` says which
+version, when, and from which refresh — a reader can tell which state it sees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+FILE_NAME = "npcs.duckdb"
+KEEP_VERSIONS = 3
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """One table as readers get it: already suppressed (``publishing.suppression``)."""
+
+    schema: str
+    name: str
+    frame: pd.DataFrame
+    description: str = ""
+    columns: dict[str, str] = field(default_factory=dict)  # column -> description
+
+    @property
+    def relation(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Publication:
+    version: str
+    root: Path
+    path: Path  # the version's DuckDB file
+    manifest: dict[str, Any]
+
+
+def current_path(root: Path) -> Path:
+    """The stable path readers open (read-only): ``<root>/npcs.duckdb``."""
+    return Path(root) / FILE_NAME
+
+
+def current_version(root: Path) -> str | None:
+    link = Path(root) / "current"
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def publish(tables: Iterable[PublishedTable], root: Path, source: dict[str, Any]) -> Publication:
+    """Build a new version of the published warehouse from ``tables`` and switch it in."""
+    root = Path(root)
+    versions = root / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    _remove_half_built(versions)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    version = now.strftime("%Y%m%dT%H%M%S%fZ")
+    building = versions / f".building-{version}"
+    building.mkdir()
+    try:
+        manifest = _build(list(tables), building, version, now, source)
+        final = versions / version
+        os.replace(building, final)
+        _fsync_dir(versions)
+        _switch(root, final)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    _remove_old(versions, keep=KEEP_VERSIONS)
+    return Publication(version=version, root=root, path=final / FILE_NAME, manifest=manifest)
+
+
+def _build(
+    tables: list[PublishedTable], folder: Path, version: str, now: datetime, source: dict
+) -> dict[str, Any]:
+    path = folder / FILE_NAME
+    con = duckdb.connect(str(path))
+    manifest: dict[str, Any] = {
+        "version": version,
+        "published_at": now.isoformat(timespec="seconds") + "Z",
+        "source": source,
+        "tables": {},
+    }
+    try:
+        con.execute("create schema meta")
+        for t in tables:
+            con.execute(f'create schema if not exists "{t.schema}"')
+            view = f"_frame_{t.schema}_{t.name}"
+            con.register(view, t.frame)
+            try:
+                con.execute(f'create table "{t.schema}"."{t.name}" as select * from "{view}"')
+            finally:
+                con.unregister(view)
+            if t.description:
+                con.execute(f'comment on table "{t.schema}"."{t.name}" is {_literal(t.description)}')
+            for column, text in t.columns.items():
+                if column in t.frame.columns and text:
+                    con.execute(
+                        f'comment on column "{t.schema}"."{t.name}"."{column}" is {_literal(text)}'
+                    )
+        con.execute(
+            "create table meta.publication as select ?::varchar as version, "
+            "?::timestamp as published_at, ?::varchar as source",
+            [version, now, json.dumps(source, sort_keys=True, default=str)],
+        )
+        con.execute(
+            "comment on table meta.publication is "
+            "'Which publication this file is: its version, when, and from which refresh.'"
+        )
+        con.execute(
+            "create table meta.publication_tables (table_schema varchar, table_name varchar, "
+            "row_count bigint, description varchar)"
+        )
+        for t in tables:
+            con.execute(
+                "insert into meta.publication_tables values (?, ?, ?, ?)",
+                [t.schema, t.name, len(t.frame), t.description],
+            )
+        con.execute("checkpoint")
+        for t in tables:
+            out = folder / "parquet" / t.schema / f"{t.name}.parquet"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(
+                f"copy \"{t.schema}\".\"{t.name}\" to '{_sql_path(out)}' (format parquet)"
+            )
+            manifest["tables"][t.relation] = {
+                "rows": len(t.frame),
+                "parquet": out.relative_to(folder).as_posix(),
+                "parquet_sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
+            }
+    finally:
+        con.close()
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    for p in folder.rglob("*"):
+        if p.is_file():
+            _fsync_file(p)
+    return manifest
+
+
+def _switch(root: Path, final: Path) -> None:
+    """Point ``current`` at ``final`` (relative link, one rename), and make sure the stable file
+    path goes through ``current``."""
+    tmp = root / f".current-{final.name}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(Path("versions") / final.name)
+    os.replace(tmp, root / "current")
+    stable = current_path(root)
+    if not stable.is_symlink():
+        tmp_file = root / f".{FILE_NAME}-link"
+        tmp_file.unlink(missing_ok=True)
+        tmp_file.symlink_to(Path("current") / FILE_NAME)
+        os.replace(tmp_file, stable)
+    parquet = root / "parquet"
+    if not parquet.is_symlink():
+        tmp_dir = root / ".parquet-link"
+        tmp_dir.unlink(missing_ok=True)
+        tmp_dir.symlink_to(Path("current") / "parquet")
+        os.replace(tmp_dir, parquet)
+    _fsync_dir(root)
+
+
+def _remove_half_built(versions: Path) -> None:
+    for p in versions.glob(".building-*"):
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def _remove_old(versions: Path, keep: int) -> None:
+    complete = sorted(p for p in versions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    current = versions.parent / "current"
+    live = current.resolve() if current.exists() else None
+    for p in complete[:-keep] if keep else complete:
+        if p.resolve() != live:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _sql_path(path: Path) -> str:
+    return path.as_posix().replace("'", "''")
