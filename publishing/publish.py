@@ -121,7 +121,8 @@ def _build(
             finally:
                 con.unregister(view)
             if t.description:
-                con.execute(f'comment on table "{t.schema}"."{t.name}" is {_literal(t.description)}')
+                comment = _literal(t.description)
+                con.execute(f'comment on table "{t.schema}"."{t.name}" is {comment}')
             for column, text in t.columns.items():
                 if column in t.frame.columns and text:
                     con.execute(
@@ -149,9 +150,7 @@ def _build(
         for t in tables:
             out = folder / "parquet" / t.schema / f"{t.name}.parquet"
             out.parent.mkdir(parents=True, exist_ok=True)
-            con.execute(
-                f"copy \"{t.schema}\".\"{t.name}\" to '{_sql_path(out)}' (format parquet)"
-            )
+            con.execute(f'copy "{t.schema}"."{t.name}" to \'{_sql_path(out)}\' (format parquet)')
             manifest["tables"][t.relation] = {
                 "rows": len(t.frame),
                 "parquet": out.relative_to(folder).as_posix(),
