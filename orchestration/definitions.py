@@ -22,6 +22,7 @@ from orchestration.defs.automation import (  # noqa: E402
 )
 from orchestration.defs.ingestion import raw_tables  # noqa: E402
 from orchestration.defs.jobs import full_refresh_job, ingest_job, publish_job  # noqa: E402
+from orchestration.defs.publishing import published_warehouse  # noqa: E402
 from orchestration.defs.quality import soda_checks  # noqa: E402
 from orchestration.defs.reporting import partnership_report  # noqa: E402
 from orchestration.defs.resources import (  # noqa: E402
@@ -32,7 +33,7 @@ from orchestration.defs.resources import (  # noqa: E402
 from orchestration.defs.transformation import dbt_build, dbt_resource  # noqa: E402
 
 defs = dg.Definitions(
-    assets=[raw_tables, dbt_build, partnership_report],
+    assets=[raw_tables, dbt_build, partnership_report, published_warehouse],
     asset_checks=soda_checks,
     jobs=[full_refresh_job, ingest_job, publish_job],
     sensors=[landing_zone_sensor, publish_after_ingestion],

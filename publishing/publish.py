@@ -30,7 +30,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,8 +76,16 @@ def current_version(root: Path) -> str | None:
     return Path(os.readlink(link)).name if link.is_symlink() else None
 
 
-def publish(tables: Iterable[PublishedTable], root: Path, source: dict[str, Any]) -> Publication:
-    """Build a new version of the published warehouse from ``tables`` and switch it in."""
+def publish(
+    tables: Iterable[PublishedTable],
+    root: Path,
+    source: dict[str, Any],
+    extras: Callable[[Path, str], Any] | None = None,
+) -> Publication:
+    """Build a new version of the published warehouse from ``tables`` and switch it in.
+
+    ``extras(folder, version)`` adds more files to the version before it is switched in (the
+    member extract packages), so they appear and disappear with the tables they match."""
     root = Path(root)
     versions = root / "versions"
     versions.mkdir(parents=True, exist_ok=True)
@@ -88,6 +96,8 @@ def publish(tables: Iterable[PublishedTable], root: Path, source: dict[str, Any]
     building.mkdir()
     try:
         manifest = _build(list(tables), building, version, now, source)
+        if extras is not None:
+            extras(building, version)
         final = versions / version
         os.replace(building, final)
         _fsync_dir(versions)
@@ -223,3 +233,46 @@ def _literal(text: str) -> str:
 
 def _sql_path(path: Path) -> str:
     return path.as_posix().replace("'", "''")
+
+
+# --- from the catalog -----------------------------------------------------------------------------
+
+
+def catalog_tables(con: duckdb.DuckDBPyConnection) -> tuple[list[PublishedTable], dict[str, int]]:
+    """Every catalog table read from the marts on ``con`` and suppressed (the one place:
+    ``publishing.suppression``), with its dbt descriptions; and how many cells each rule hid."""
+    from publishing.catalog import load_catalog
+    from publishing.suppression import suppress_relation
+
+    descriptions = _column_descriptions()
+    tables, hidden = [], {}
+    for table in load_catalog().tables:
+        suppressed = suppress_relation(con, table)
+        for cell in suppressed.cells:
+            hidden[cell.rule] = hidden.get(cell.rule, 0) + 1
+        schema, name = table.name.split(".", 1)
+        tables.append(
+            PublishedTable(
+                schema=schema,
+                name=name,
+                frame=suppressed.frame,
+                description=table.description,
+                columns=descriptions.get(table.source, {}),
+            )
+        )
+    return tables, hidden
+
+
+def _column_descriptions() -> dict[str, dict[str, str]]:
+    """``schema.table`` -> column -> description, from the dbt manifest (dbt's own rendering of
+    the yml descriptions and doc blocks)."""
+    from orchestration.defs.dbt_project import dbt_project
+
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+    out: dict[str, dict[str, str]] = {}
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") == "model":
+            out[f"{node['schema']}.{node['name']}"] = {
+                c: (v.get("description") or "") for c, v in (node.get("columns") or {}).items()
+            }
+    return out

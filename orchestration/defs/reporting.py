@@ -23,15 +23,15 @@ class ReportConfig(dg.Config):
     )
 
 
-def failing_gates(context: dg.AssetExecutionContext) -> list[str]:
-    """Gates upstream of the report whose latest evaluation blocks (see quality.failing_gates)."""
-    # The whole code location's graph: a run of the report alone is a subset job whose own
+def failing_gates(context: dg.AssetExecutionContext, key: dg.AssetKey = REPORT_KEY) -> list[str]:
+    """Gates upstream of ``key`` whose latest evaluation blocks (see quality.failing_gates)."""
+    # The whole code location's graph: a run of the asset alone is a subset job whose own
     # graph does not reach upstream.
     from orchestration.definitions import defs
     from orchestration.defs.quality import failing_gates as failing
 
     graph = defs.resolve_asset_graph()
-    upstream = dg.AssetSelection.assets(REPORT_KEY).upstream().resolve(graph) - {REPORT_KEY}
+    upstream = dg.AssetSelection.assets(key).upstream().resolve(graph) - {key}
     return failing(context.instance, upstream, context.run.run_id)
 
 

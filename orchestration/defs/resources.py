@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,13 @@ class WarehouseResource(dg.ConfigurableResource):
     def feedback_dir(self) -> Path:
         """Per-file feedback for jurisdiction coordinators, kept beside the warehouse."""
         return Path(self.path).parent / "feedback"
+
+    @property
+    def published_dir(self) -> Path:
+        """The published warehouse, Parquet and extracts (``publishing/publish.py``):
+        ``NPCS_PUBLISHED``, by default ``published/`` beside the warehouse."""
+        configured = os.environ.get("NPCS_PUBLISHED")
+        return Path(configured) if configured else Path(self.path).parent / "published"
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

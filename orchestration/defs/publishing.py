@@ -1,0 +1,70 @@
+"""The published warehouse asset: what analysts, BI tools and members read, after the gates pass.
+
+Downstream of every mart it publishes (their Soda gates block it within a run) and refused in a
+later run while any upstream gate blocks, like the report: the last good publication stays in
+place. The publish itself is atomic (``publishing/publish.py``): readers holding the published
+file keep their state and never block it.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.resources import WarehouseResource
+
+PUBLISHED_KEY = dg.AssetKey(["publishing", "published_warehouse"])
+
+
+def _sources() -> list[dg.AssetKey]:
+    from publishing.catalog import load_catalog
+    from publishing.extracts import MEMBER_TABLES
+
+    sources = {t.source for t in load_catalog().tables} | set(MEMBER_TABLES)
+    return [dg.AssetKey(s.split(".")) for s in sorted(sources)]
+
+
+@dg.asset(
+    key=PUBLISHED_KEY,
+    group_name="publishing",
+    deps=_sources(),
+    kinds={"duckdb", "parquet"},
+    description=(
+        "The published warehouse: the BI-facing tables of `publishing/catalog.yml` with "
+        "small-cell suppression applied, as a DuckDB file (`<published>/npcs.duckdb`, open it "
+        "read-only) and Parquet (`<published>/parquet/`), plus one extract package per member "
+        "(`<published>/current/extracts/`). Switched in atomically; not built while an upstream "
+        "gate fails."
+    ),
+)
+def published_warehouse(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    from orchestration.defs.reporting import failing_gates
+    from publishing.extracts import build_extracts
+    from publishing.publish import catalog_tables, current_path, publish
+
+    failing = failing_gates(context, PUBLISHED_KEY)
+    if failing:
+        raise dg.Failure(
+            description="Not published: upstream quality gates are failing; the last good "
+            "publication stays in place.",
+            metadata={"failing_gates": dg.MetadataValue.md("\n".join(f"- {k}" for k in failing))},
+        )
+    root = warehouse.published_dir
+    with warehouse.connect(read_only=True) as con:
+        tables, hidden = catalog_tables(con)
+        publication = publish(
+            tables,
+            root,
+            source={"run_id": context.run.run_id, "warehouse": warehouse.path},
+            extras=lambda folder, version: build_extracts(con, folder, version),
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "version": publication.version,
+            "path": dg.MetadataValue.path(str(current_path(root))),
+            "tables": len(tables),
+            "rows": sum(len(t.frame) for t in tables),
+            "cells_suppressed": dg.MetadataValue.json(hidden),
+        }
+    )
