@@ -49,3 +49,114 @@ def intent_bars(intent_by_band: list[dict]) -> str:
     ax.set_ylim(0, 100)
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig)
+
+
+def turnover_lines(turnover: list[dict]) -> str:
+    """Lines: annualised and trailing-year staff turnover per quarter, the healthy band shaded."""
+    fig, ax = plt.subplots(figsize=(7.5, 3))
+    periods = [r["period"] for r in turnover]
+    for key, label, color in (
+        ("pct_annualised_turnover", "quarter, annualised", MUTED),
+        ("pct_trailing_year_turnover", "trailing year", ACCENT),
+    ):
+        ax.plot(periods, [r[key] for r in turnover], marker="o", color=color, label=label)
+    ax.axhspan(0, 12, color="#e3f1e3", label="healthy (under 10–12%)")
+    ax.set_title("Staff turnover, all roles")
+    ax.set_ylabel("% of average headcount per year")
+    ax.set_xlabel("Calendar quarter")
+    ax.set_ylim(0, max([float(r["pct_annualised_turnover"] or 0) for r in turnover] + [40]) * 1.1)
+    ax.tick_params(axis="x", labelrotation=60, labelsize=8)
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig)
+
+
+def outcome_lines(outcomes: list[dict]) -> str:
+    """Two panels over fiscal years: victims per 1,000 children; fatalities per 100,000."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.5, 2.8))
+    years = [f"FY{r['fiscal_year']}" for r in outcomes]
+    for ax, key, title, unit in (
+        (left, "victimization_rate_per_1000", "Victims", "per 1,000 children"),
+        (right, "fatality_rate_per_100k", "Maltreatment fatalities", "per 100,000 children"),
+    ):
+        values = [r[key] for r in outcomes]
+        ax.plot(years, values, marker="o", color=ACCENT)
+        for x, v in enumerate(values):
+            if v is not None:
+                ax.annotate(
+                    f"{v:.2f}",
+                    (x, v),
+                    textcoords="offset points",
+                    xytext=(0, 6),
+                    ha="center",
+                    fontsize=8,
+                )
+        ax.set_title(title)
+        ax.set_ylabel(unit)
+        ax.set_xlabel("Federal fiscal year")
+        ax.set_ylim(0, max([v or 0 for v in values] + [1]) * 1.3)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return _svg(fig)
+
+
+def disparity_bars(equity: list[dict], labels: dict[str, str]) -> str:
+    """Horizontal bars: disparity index of victimization (group rate / White rate), 1 marked."""
+    rows = [
+        r
+        for r in equity
+        if r["race_ethnicity_group"] != "all" and r["disparity_index_victims"] is not None
+    ]
+    rows.sort(key=lambda r: r["disparity_index_victims"])
+    fig, ax = plt.subplots(figsize=(7.5, 0.35 * len(rows) + 0.9))
+    values = [float(r["disparity_index_victims"]) for r in rows]
+    ax.barh(
+        [labels.get(r["race_ethnicity_group"], r["race_ethnicity_group"]) for r in rows],
+        values,
+        color=[ACCENT if v > 1 else MUTED for v in values],
+    )
+    for y, v in enumerate(values):
+        ax.text(v + 0.03, y, f"{v:.2f}", va="center", fontsize=9)
+    ax.axvline(1.0, color="#555", linewidth=1, linestyle="--")
+    ax.set_title("Disparity in victimization (1.00 = the White rate)")
+    ax.set_xlabel("Victims per 1,000 children in the group ÷ the White rate")
+    ax.set_xlim(0, max(values + [1.5]) * 1.15)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig)
+
+
+def compare_bars(rows: list[tuple[str, float | None, float | None]], name: str, unit: str) -> str:
+    """Paired horizontal bars: a jurisdiction's value beside the partnership's for each
+    measure (a hidden value draws no bar)."""
+    rows = list(reversed(rows))
+    fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(rows) + 1.0))
+    ys = range(len(rows))
+    own = [r[1] for r in rows]
+    partnership = [r[2] for r in rows]
+    ax.barh([y + 0.2 for y in ys], [v or 0 for v in own], height=0.4, color=ACCENT, label=name)
+    ax.barh(
+        [y - 0.2 for y in ys],
+        [v or 0 for v in partnership],
+        height=0.4,
+        color=MUTED,
+        label="Partnership",
+    )
+    for y, (a, b) in enumerate(zip(own, partnership)):
+        ax.text(
+            (a or 0) + 0.5,
+            y + 0.2,
+            "suppressed" if a is None else f"{a:.0f}{unit}",
+            va="center",
+            fontsize=8,
+        )
+        ax.text(
+            (b or 0) + 0.5, y - 0.2, "–" if b is None else f"{b:.0f}{unit}", va="center", fontsize=8
+        )
+    ax.set_yticks(list(ys), [r[0] for r in rows])
+    ax.set_xlabel("% of reviews with at least one improvement opportunity in the theme")
+    ax.set_xlim(0, max([v or 0 for v in own + partnership] + [10]) * 1.2)
+    ax.set_title(f"{name} and the partnership")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig)

@@ -30,8 +30,13 @@ REPORT_MARTS = (
     ("reviews", "fct_improvement_opportunities"),
     ("reviews", "fct_reviews"),
     ("workforce", "fct_tasc_responses"),
+    ("workforce", "agg_tasc_scores"),
+    ("workforce", "agg_workforce_turnover"),
+    ("equity", "fct_outcomes"),
     ("equity", "agg_outcome_rates_by_group"),
     ("membership", "dim_jurisdictions"),
+    ("membership", "dim_jurisdiction_sharing_levels"),
+    ("membership", "fct_submission_coverage"),
     ("data_quality", "agg_quality_scorecard"),
     ("data_quality", "agg_quarantine_reasons"),
 )
@@ -135,13 +140,77 @@ def intent_by_psych_safety(con: duckdb.DuckDBPyConnection, as_of: date) -> list[
     )
 
 
-def outcome_rates(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
-    """Partnership outcome rates for all children, per completed federal fiscal year."""
-    last_fy = as_of.year if as_of >= date(as_of.year, 10, 1) else as_of.year - 1
+def last_completed_fiscal_year(as_of: date) -> int:
+    """The latest federal fiscal year (named by the year it ends) that ended before as_of."""
+    return as_of.year if as_of >= date(as_of.year, 10, 1) else as_of.year - 1
+
+
+def workforce_turnover(
+    con: duckdb.DuckDBPyConnection, as_of: date, jurisdiction_id: str | None = None
+) -> list[dict]:
+    """Staff turnover per quarter ended on or before as_of (all roles): the quarter's
+    separations over its average headcount, annualised (x 4), and the trailing-year rate from
+    the jurisdictions with four quarters in their trailing year. The partnership's, or one
+    jurisdiction's."""
     return _rows(
         con,
         """
-        select fiscal_year, child_population, maltreatment_fatalities,
+        select period, count(distinct jurisdiction_id) as jurisdictions,
+               sum(separations) as separations,
+               round(sum(average_headcount)) as average_headcount,
+               round(400.0 * sum(separations) / nullif(sum(average_headcount), 0), 1)
+                   as pct_annualised_turnover,
+               round(100.0 * sum(trailing_separations) filter (where trailing_quarters = 4)
+                     / nullif(sum(trailing_average_headcount)
+                              filter (where trailing_quarters = 4), 0), 1)
+                   as pct_trailing_year_turnover,
+               sum(trailing_separations) filter (where trailing_quarters = 4)
+                   as trailing_separations
+        from workforce.agg_workforce_turnover
+        where role = 'all' and period_end_date <= ?
+          and (? is null or jurisdiction_id = ?)
+        group by period
+        order by period
+        """,
+        [as_of, jurisdiction_id, jurisdiction_id],
+    )
+
+
+def equity_table(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
+    """The partnership's outcomes by race/ethnicity group for the last completed fiscal year:
+    rates, disproportionality (share at the decision point / share of children) and disparity
+    (rate / the White rate), with the mart's reliability flags."""
+    return _rows(
+        con,
+        """
+        select fiscal_year, race_ethnicity_group, child_population,
+               children_investigated, victims, entries_to_care,
+               round(victimization_rate_per_1000, 2) as victimization_rate_per_1000,
+               round(entry_rate_per_1000, 2) as entry_rate_per_1000,
+               round(disproportionality_index_victims, 2) as disproportionality_index_victims,
+               round(disparity_index_victims, 2) as disparity_index_victims,
+               round(disproportionality_index_entries, 2) as disproportionality_index_entries,
+               round(disparity_index_entries, 2) as disparity_index_entries,
+               victimization_rate_is_unreliable, index_victims_is_unreliable,
+               index_entries_is_unreliable
+        from equity.agg_outcome_rates_by_group
+        where fiscal_year = (
+            select max(fiscal_year) from equity.agg_outcome_rates_by_group where fiscal_year <= ?
+        )
+        order by race_ethnicity_group = 'all' desc, child_population desc, race_ethnicity_group
+        """,
+        [last_completed_fiscal_year(as_of)],
+    )
+
+
+def outcome_rates(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
+    """Partnership outcome rates for all children, per completed federal fiscal year."""
+    last_fy = last_completed_fiscal_year(as_of)
+    return _rows(
+        con,
+        """
+        select fiscal_year, child_population, maltreatment_fatalities, victims,
+               victims_with_recurrence, recurrence_window_months,
                round(fatality_rate_per_100k, 2) as fatality_rate_per_100k,
                round(victimization_rate_per_1000, 2) as victimization_rate_per_1000,
                round(100.0 * recurrence_rate, 1) as pct_recurrence
@@ -224,6 +293,8 @@ class Figures:
     economic_by_cause: list[dict]
     intent_by_band: list[dict]
     outcomes: list[dict]
+    turnover: list[dict]
+    equity: list[dict]
     data_quality: list[dict] | None = None  # None: no scorecard in this warehouse (a release)
 
 
@@ -238,5 +309,7 @@ def compute(
         economic_by_cause=economic_support_by_cause(con, as_of),
         intent_by_band=intent_by_psych_safety(con, as_of),
         outcomes=outcome_rates(con, as_of),
+        turnover=workforce_turnover(con, as_of),
+        equity=equity_table(con, as_of),
         data_quality=data_quality(con),
     )

@@ -29,3 +29,15 @@ def pct_cell(pct: float | None, *counts: int | None, threshold: int = DEFAULT_TH
     if pct is None or any(is_small(c, threshold) for c in counts):
         return "suppressed"
     return f"{pct}%"
+
+
+def rate_cell(
+    rate: float | None, *counts: int | None, threshold: int = DEFAULT_THRESHOLD, unit: str = ""
+) -> str:
+    """A rate or index (per 1,000, per 100,000, a ratio), hidden when any count it is built on
+    is small; ``unit`` is appended ("%" for percentages)."""
+    if rate is None:
+        return "–"
+    if any(is_small(c, threshold) for c in counts):
+        return "suppressed"
+    return f"{rate}{unit}"

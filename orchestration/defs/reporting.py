@@ -45,9 +45,12 @@ def _is_synthetic(landing: LandingZoneResource) -> bool:
     deps=[dg.AssetKey(list(m)) for m in REPORT_MARTS],
     kinds={"html"},
     description=(
-        "The partnership's findings: `report.html` (headline figures, theme chart, partners, "
-        "workforce, outcomes) and `headline.json`, computed by SQL from the marts as of a date and "
-        "published atomically into the reports folder. Not built while an upstream gate fails."
+        "The partnership's findings (`report.html|pdf`: headline figures, themes, partners, "
+        "cause x theme, workforce and turnover, outcomes, equity) and `headline.json`; one "
+        "profile per member beside the partnership (`profiles/<jurisdiction_id>.html|pdf`); the "
+        "submission status report (`status.html|pdf`). Computed by SQL from the marts as of a "
+        "date, printed to PDF by headless Chromium and published atomically into the reports "
+        "folder. Not built while an upstream gate fails."
     ),
 )
 def partnership_report(
