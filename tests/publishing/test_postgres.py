@@ -324,3 +324,23 @@ def test_a_planted_free_text_column_is_not_copied(postgres_server, live, tmp_pat
     tables, dropped = postgres.record_level_tables(duckdb.connect(str(copy), read_only=True))
     assert dropped == {"reviews.fct_reviews": ["narrative"]}
     assert all("narrative" not in {c.name for c in t.columns} for t in tables)
+
+
+def test_the_cli_loads_with_settings_from_the_environment(
+    postgres_server, published, live, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from npcs.cli import app
+
+    monkeypatch.setenv("NPCS_PG_DSN", postgres_server)
+    args = ["publish-postgres", "--published", str(published), "--record-level", str(live)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    (count,) = duck_rows(published, f"select count(*) from {COMMENTED_TABLE}")
+    assert f"{COMMENTED_TABLE}\t{count[0]} rows" in result.output
+    # the libpq variables instead: an unreachable server is a failed load, exit 1
+    monkeypatch.delenv("NPCS_PG_DSN")
+    monkeypatch.setenv("PGHOST", "127.0.0.1")
+    monkeypatch.setenv("PGPORT", "1")
+    assert CliRunner().invoke(app, args).exit_code == 1
