@@ -483,6 +483,45 @@ def docs(
     typer.echo(str(target / "static_index.html"))
 
 
+@app.command("publish-postgres")
+def publish_postgres(
+    published: Path = typer.Option(
+        ..., "--published", exists=True, dir_okay=False, help="The published DuckDB file."
+    ),
+    record_level: Path = typer.Option(
+        None,
+        "--record-level",
+        exists=True,
+        dir_okay=False,
+        help="The live warehouse: each member's record-level rows, under row-level security.",
+    ),
+    lock_timeout: str = typer.Option(
+        "60s", "--lock-timeout", help="How long the swap waits for readers' open transactions."
+    ),
+) -> None:
+    """Load the published tables (and members' record-level rows) into PostgreSQL, replacing the
+    previous ones in one transaction.
+
+    Connection from the environment: NPCS_PG_DSN, or PGHOST, PGPORT, PGUSER, PGPASSWORD,
+    PGDATABASE. Exits 1 with nothing changed when the load fails."""
+    import psycopg
+
+    from publishing.postgres import PostgresLoadError, load
+
+    try:
+        with console.status("loading PostgreSQL…"):
+            result = load(published.resolve(), record_level=record_level, lock_timeout=lock_timeout)
+    except (PostgresLoadError, psycopg.Error) as e:
+        console.print(f"[red]PostgreSQL load failed[/red], nothing changed: {e}")
+        raise typer.Exit(code=1) from e
+    for t in result.tables:
+        typer.echo(f"{t.schema}.{t.name}\t{t.rows} rows")
+    console.print(
+        f"[green]loaded[/green] {len(result.tables)} tables, {result.rows} rows in "
+        f"{result.seconds:.1f}s; {len(result.member_roles)} member roles"
+    )
+
+
 @app.command()
 def validate(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The file to check."),
