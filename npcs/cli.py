@@ -59,6 +59,9 @@ def refresh(
     as_of: str = typer.Option(
         None, "--as-of", help="Count only what happened on or before YYYY-MM-DD (default today)."
     ),
+    pdf: bool = typer.Option(
+        False, "--pdf", help="Also print every report page to PDF (headless Chromium, ~15 s)."
+    ),
 ) -> None:
     """Refresh everything: landing zone -> raw -> dbt marts -> Soda gates -> report.
 
@@ -75,6 +78,7 @@ def refresh(
             warehouse=warehouse,
             out=out,
             as_of=as_of_date,
+            pdf=pdf,
             progress=lambda msg: (status.update(f"refreshing… {msg}"), console.log(msg)),
         )
     elapsed = time.perf_counter() - start

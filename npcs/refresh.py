@@ -121,8 +121,11 @@ def run_refresh(
     progress: Callable[[str], None] | None = None,
     gates: bool = True,
     leave_out_gated_dbt_tests: bool = False,
+    pdf: bool = False,
 ) -> RefreshOutcome:
     """Materialize every asset and run every check in process; never raises on a failed gate.
+
+    ``pdf=True`` prints every report page to PDF too (headless Chromium).
 
     ``gates=False`` runs the same job without its Soda checks — so its ``dbt build`` runs the
     mart tests the gates would have repeated, as a refresh without gates must;
@@ -160,7 +163,7 @@ def run_refresh(
     run_config = {
         "ops": {
             "reporting__partnership_report": {
-                "config": {"as_of": as_of.isoformat() if as_of else None}
+                "config": {"as_of": as_of.isoformat() if as_of else None, "pdf": pdf}
             }
         },
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},

@@ -100,23 +100,25 @@ def render_status(s: status.Status | None, as_of: date, synthetic: bool) -> str:
     return _env().get_template("status.html.j2").render(s=s, as_of=as_of, synthetic=synthetic)
 
 
-def _publish(out_dir: Path, files: dict[str, str]) -> None:
+def _publish(out_dir: Path, files: dict[str, str], pdf: bool = True) -> None:
     """Write every file (names may hold a folder: ``profiles/CT.html``), print a PDF beside
-    each HTML page, then move them all in; profiles of former members are removed last."""
+    each HTML page (``pdf``), then move them all in; profiles of former members are removed
+    last, and so is every PDF when this build printed none (never a PDF older than its page)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".publishing-", dir=out_dir))
     try:
         for name, text in files.items():
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_text(text, encoding="utf-8")
-        pages = [name for name in files if name.endswith(".html")]
-        render.pdfs((staging / n, staging / n.replace(".html", ".pdf")) for n in pages)
+        pages = [name for name in files if name.endswith(".html")] if pdf else []
+        if pages:
+            render.pdfs((staging / n, staging / n.replace(".html", ".pdf")) for n in pages)
         names = list(files) + [n.replace(".html", ".pdf") for n in pages]
         for name in names:
             (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, out_dir / name)
         published = {out_dir / n for n in names}
-        for old in (out_dir / "profiles").glob("*.*"):
+        for old in [*(out_dir / "profiles").glob("*.*"), *out_dir.glob("*.pdf")]:
             if old not in published and old.suffix in (".html", ".pdf"):
                 old.unlink()
     finally:
@@ -129,10 +131,12 @@ def build_report(
     as_of: date,
     synthetic: bool,
     semantic_manifest: Path | None = None,
+    pdf: bool = True,
 ) -> dict:
     """Compute every figure from the marts (headline metrics through the semantic layer),
-    render the findings, every member's profile and the status report, print them to PDF,
-    publish; return the headline."""
+    render the findings, every member's profile and the status report, print them to PDF
+    (``pdf``: ~15 s for the ~40 pages, so a refresh asks for it with ``--pdf``), publish;
+    return the headline."""
     figures = compute(con, as_of, semantic_manifest)
     member_profiles = profiles.compute_profiles(con, as_of)
     submission_status = status.compute(con, as_of)
@@ -153,5 +157,6 @@ def build_report(
                 for p in member_profiles
             },
         },
+        pdf=pdf,
     )
     return headline

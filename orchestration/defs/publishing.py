@@ -17,6 +17,7 @@ PUBLISHED_KEY = dg.AssetKey(["publishing", "published_warehouse"])
 
 def _sources() -> list[dg.AssetKey]:
     from publishing.catalog import load_catalog
+
     from publishing.extracts import MEMBER_TABLES
 
     sources = {t.source for t in load_catalog().tables} | set(MEMBER_TABLES)

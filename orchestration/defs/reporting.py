@@ -21,6 +21,9 @@ class ReportConfig(dg.Config):
     as_of: str | None = (
         None  # YYYY-MM-DD; counts only what happened on or before it (default today)
     )
+    # Print every page to PDF too (headless Chromium, ~15 s for the ~40 pages); off in a plain
+    # refresh, on with `npcs refresh --pdf`, in the nightly schedule's config and in releases.
+    pdf: bool = False
 
 
 def failing_gates(context: dg.AssetExecutionContext, key: dg.AssetKey = REPORT_KEY) -> list[str]:
@@ -49,8 +52,9 @@ def _is_synthetic(landing: LandingZoneResource) -> bool:
         "cause x theme, workforce and turnover, outcomes, equity) and `headline.json`; one "
         "profile per member beside the partnership (`profiles/<jurisdiction_id>.html|pdf`); the "
         "submission status report (`status.html|pdf`). Computed by SQL from the marts as of a "
-        "date, printed to PDF by headless Chromium and published atomically into the reports "
-        "folder. Not built while an upstream gate fails."
+        "date, printed to PDF by headless Chromium when configured (`pdf: true`, `npcs refresh "
+        "--pdf`) and published atomically into the reports folder. Not built while an upstream "
+        "gate fails."
     ),
 )
 def partnership_report(
@@ -71,7 +75,9 @@ def partnership_report(
         )
     as_of = date.fromisoformat(config.as_of) if config.as_of else date.today()
     with warehouse.connect(read_only=True) as con:
-        headline = build_report(con, reports.root, as_of, synthetic=_is_synthetic(landing_zone))
+        headline = build_report(
+            con, reports.root, as_of, synthetic=_is_synthetic(landing_zone), pdf=config.pdf
+        )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(reports.root / "report.html")),

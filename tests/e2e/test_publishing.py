@@ -44,7 +44,10 @@ def _ask(reader: subprocess.Popen, line: str) -> list[str]:
 
 
 def test_a_reader_holds_the_published_file_while_a_refresh_publishes_anew(
-    demo_refresh, demo_landing, tmp_path, own_dagster_home  # noqa: F811
+    demo_refresh,
+    demo_landing,
+    tmp_path,
+    own_dagster_home,  # noqa: F811
 ):
     from npcs.refresh import run_refresh
     from publishing.publish import current_path, current_version
