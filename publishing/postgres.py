@@ -49,6 +49,8 @@ import duckdb
 import psycopg
 from psycopg import sql
 
+from publishing.extracts import MEMBER_TABLES
+
 READER_ROLE = "npcs_reader"
 MEMBERS_ROLE = "npcs_members"  # every member role; holds the read grant on schema `member`
 MEMBER_ROLE_PREFIX = "npcs_member_"
@@ -56,14 +58,9 @@ MEMBER_SCHEMA = "member"
 ACCESS_SCHEMA = "access"
 STAGING_SUFFIX = "__loading"
 REPLACED_SUFFIX = "__replaced"
-# The record-level marts a member reads its own rows of (schema.table in the live warehouse);
-# each lands as member.<table>.
-RECORD_LEVEL_TABLES = (
-    "reviews.fct_reviews",
-    "reviews.fct_improvement_opportunities",
-    "workforce.fct_workforce_quarters",
-    "equity.fct_outcomes",
-)
+# The record-level marts a member reads its own rows of (schema.table in the live warehouse),
+# the same its extract package holds; each lands as member.<table>.
+RECORD_LEVEL_TABLES = MEMBER_TABLES
 JURISDICTIONS_TABLE = "membership.dim_jurisdictions"
 # Free text never leaves the warehouse: a record-level column named like this is not copied
 # (the marts carry none; restricted.io_narratives is never read here).
