@@ -1,0 +1,1 @@
+"""What readers get: the published warehouse, Parquet, PostgreSQL, extracts."""
