@@ -14,6 +14,7 @@ they are built on is hidden, so no rate times a published denominator gives a hi
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -213,19 +214,8 @@ def suppress(
     for cid, (v, thr, virtual) in enumerate(zip(s.values, s.thresholds, s.virtual)):
         if is_small(v, thr):
             hidden[cid] = (PRIMARY, f"count from 1 to {thr}")
-    changed = complementary
-    while changed:
-        changed = False
-        for kind, terms in s.constraints:
-            if sum(1 for cid, _ in terms if cid in hidden) != 1:
-                continue
-            open_ = [cid for cid, _ in terms if not s.virtual[cid] and s.values[cid] is not None]
-            open_ = [cid for cid in open_ if cid not in hidden]
-            if not open_:
-                continue  # every other cell is unknown already: nothing to subtract from
-            pick = min(open_, key=lambda c: (s.values[c] == 0, s.values[c], c))
-            hidden[pick] = (COMPLEMENTARY, f"{kind} with {_name(s, terms, hidden)}")
-            changed = True
+    if complementary:
+        _complement(s, hidden)
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_integer_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
@@ -256,6 +246,36 @@ def suppress(
             if pd.api.types.is_numeric_dtype(frame[rate.column]):
                 out[rate.column] = pd.to_numeric(out[rate.column]).astype(frame[rate.column].dtype)
     return Suppressed(frame=out, cells=cells)
+
+
+def _complement(s: Structure, hidden: dict[int, tuple[str, str]]) -> None:
+    """Hide one more cell of every identity with exactly one hidden cell, until none is left.
+
+    A worklist of identities: hiding a cell revisits only the identities it is in."""
+    touching: dict[int, list[int]] = {}
+    for n, (_, terms) in enumerate(s.constraints):
+        for cid, _ in terms:
+            touching.setdefault(cid, []).append(n)
+    queue, queued = deque(range(len(s.constraints))), set(range(len(s.constraints)))
+    while queue:
+        n = queue.popleft()
+        queued.discard(n)
+        kind, terms = s.constraints[n]
+        if sum(1 for cid, _ in terms if cid in hidden) != 1:
+            continue
+        open_ = [
+            cid
+            for cid, _ in terms
+            if not s.virtual[cid] and s.values[cid] is not None and cid not in hidden
+        ]
+        if not open_:
+            continue  # every other cell is unknown already: nothing to subtract from
+        pick = min(open_, key=lambda c: (s.values[c] == 0, s.values[c], c))
+        hidden[pick] = (COMPLEMENTARY, f"{kind} with {_name(s, terms, hidden)}")
+        for m in touching[pick]:
+            if m not in queued:
+                queue.append(m)
+                queued.add(m)
 
 
 def _name(s: Structure, terms, hidden) -> str:
