@@ -181,7 +181,8 @@ def _table(entry: dict) -> CatalogTable:
             for m in entry.get("column_margins", [])
         ),
         row_sums=t(
-            RowSum(s["total"], t(s["plus"]), t(s.get("minus", []))) for s in entry.get("row_sums", [])
+            RowSum(s["total"], t(s["plus"]), t(s.get("minus", [])))
+            for s in entry.get("row_sums", [])
         ),
         repeated=t(Repeated(r["column"], t(r["group_by"])) for r in entry.get("repeated", [])),
         carry=t(
@@ -213,7 +214,7 @@ def _validate(table: CatalogTable) -> None:
     for s in table.row_sums:
         if not {s.total, *s.plus, *s.minus} <= counts:
             raise CatalogError(f"{table.name}: row sum {s.total} over a column that is no count")
-    for name in [cm.part for cm in table.column_margins] + [cm.total for cm in table.column_margins]:
+    for name in [n for cm in table.column_margins for n in (cm.part, cm.total)]:
         if name not in counts:
             raise CatalogError(f"{table.name}: column margin over {name}, which is no count")
 

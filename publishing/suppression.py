@@ -1,10 +1,10 @@
 """Small-cell suppression: the one place the rule is applied to what the partnership publishes.
 
-Primary: a count from 1 to the threshold of the row's jurisdiction (membership.dim_jurisdictions.
-small_cell_threshold; DEFAULT_THRESHOLD without a jurisdiction or when it is NULL) is hidden; zero is
-published. Complementary: the catalog names every linear identity between published counts (a total
-and its parts, counts of a row that add up, a figure repeated on several rows, a quarter's start
-equal to the previous quarter's end, a parent jurisdiction and its children); whenever exactly one
+Primary: a count from 1 to the threshold of the row's jurisdiction
+(membership.dim_jurisdictions.small_cell_threshold; DEFAULT_THRESHOLD without a jurisdiction or
+when it is NULL) is hidden; zero is published. Complementary: the catalog names every linear
+identity between published counts (a total and its parts, counts of a row that add up, a figure
+repeated on several rows, a quarter's start equal to the previous quarter's end, a parent jurisdiction and its children); whenever exactly one
 cell of an identity is hidden, it could be recovered by subtraction, so one more cell is hidden (the
 smallest non-zero published one), until no identity has exactly one hidden cell. A remainder that
 is not published (a parent less its children) counts as hidden when it is itself a small count and
@@ -137,8 +137,8 @@ def build_structure(
             s.add("column margin", terms)
     for rs in table.row_sums:
         for pos in range(len(frame)):
-            terms = [(cell((pos, rs.total)), -1)]
-            terms += [(cell((pos, c)), 1) for c in rs.plus] + [(cell((pos, c)), -1) for c in rs.minus]
+            terms = [(cell((pos, rs.total)), -1)] + [(cell((pos, c)), 1) for c in rs.plus]
+            terms += [(cell((pos, c)), -1) for c in rs.minus]
             s.add("row sum", terms)
     for rep in table.repeated:
         for rows in _groups(frame, everything, rep.group_by).values():
@@ -211,7 +211,7 @@ def suppress(
     frame = frame.reset_index(drop=True)
     s = build_structure(frame, table, thresholds, parents)
     hidden: dict[int, tuple[str, str]] = {}
-    for cid, (v, thr, virtual) in enumerate(zip(s.values, s.thresholds, s.virtual)):
+    for cid, (v, thr) in enumerate(zip(s.values, s.thresholds)):
         if is_small(v, thr):
             hidden[cid] = (PRIMARY, f"count from 1 to {thr}")
     if complementary:
