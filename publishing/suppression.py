@@ -4,12 +4,13 @@ Primary: a count from 1 to the threshold of the row's jurisdiction
 (membership.dim_jurisdictions.small_cell_threshold; DEFAULT_THRESHOLD without a jurisdiction or
 when it is NULL) is hidden; zero is published. Complementary: the catalog names every linear
 identity between published counts (a total and its parts, counts of a row that add up, a figure
-repeated on several rows, a quarter's start equal to the previous quarter's end, a parent jurisdiction and its children); whenever exactly one
-cell of an identity is hidden, it could be recovered by subtraction, so one more cell is hidden (the
-smallest non-zero published one), until no identity has exactly one hidden cell. A remainder that
-is not published (a parent less its children) counts as hidden when it is itself a small count and
-as known otherwise, which is the safe side. Rates, percentages and means are hidden whenever a count
-they are built on is hidden, so no rate times a published denominator gives a hidden count back.
+repeated on several rows, a quarter's start equal to the previous quarter's end, a parent
+jurisdiction and its children); whenever exactly one cell of an identity is hidden, it could be
+recovered by subtraction, so one more cell is hidden (the smallest non-zero published one), until
+no identity has exactly one hidden cell. A remainder that is not published (a parent less its
+children) counts as hidden when it is itself a small count and as known otherwise, the safe side.
+Rates, percentages and means are hidden whenever a count they are built on is hidden, so no rate
+times a published denominator gives a hidden count back.
 """
 
 from __future__ import annotations
