@@ -1,19 +1,18 @@
 """Small-cell rule for what the report publishes: no count from 1 to the threshold.
 
 A count from 1 to the threshold (default 10, the partnership's rule) is shown as "1–10" and any
-percentage built on such a count is hidden. Zero is published. Complementary suppression (so a
-hidden cell cannot be recovered by subtraction) is the publishing layer's job and is not done
-here yet; the report's tables avoid totals beside suppressed parts.
+percentage built on such a count is hidden. Zero is published. The rule itself (``is_small``,
+the default threshold) and complementary suppression live in ``publishing.suppression``; this
+module only formats cells, and the report's tables avoid totals beside suppressed parts.
 """
 
 from __future__ import annotations
 
-DEFAULT_THRESHOLD = 10
+from publishing.suppression import DEFAULT_THRESHOLD, is_small
+
+__all__ = ["DEFAULT_THRESHOLD", "SUPPRESSED", "count_cell", "is_small", "pct_cell"]
+
 SUPPRESSED = "1–{threshold}"
-
-
-def is_small(count: int | None, threshold: int = DEFAULT_THRESHOLD) -> bool:
-    return count is not None and 0 < int(count) <= threshold
 
 
 def count_cell(count: int | None, threshold: int = DEFAULT_THRESHOLD) -> str:

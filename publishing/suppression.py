@@ -1,0 +1,308 @@
+"""Small-cell suppression: the one place the rule is applied to what the partnership publishes.
+
+Primary: a count from 1 to the threshold of the row's jurisdiction
+(membership.dim_jurisdictions.small_cell_threshold; DEFAULT_THRESHOLD without a jurisdiction or
+when it is NULL) is hidden; zero is published. Complementary: the catalog names every linear
+identity between published counts (a total and its parts, counts of a row that add up, a figure
+repeated on several rows, a quarter's start equal to the previous quarter's end, a parent
+jurisdiction and its children); whenever exactly one cell of an identity is hidden, it could be
+recovered by subtraction, so one more cell is hidden (the smallest non-zero published one), until
+no identity has exactly one hidden cell. A remainder that is not published (a parent less its
+children) counts as hidden when it is itself a small count and as known otherwise, the safe side.
+Rates, percentages and means are hidden whenever a count they are built on is hidden, so no rate
+times a published denominator gives a hidden count back.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import duckdb
+import pandas as pd
+
+from publishing.catalog import CatalogTable
+
+DEFAULT_THRESHOLD = 10
+PRIMARY, COMPLEMENTARY, RATE = "primary", "complementary", "rate"
+
+
+def is_small(count, threshold: int | None = DEFAULT_THRESHOLD) -> bool:
+    """True for a count that must not be published (1 to the threshold; zero is published)."""
+    if count is None or pd.isna(count):
+        return False
+    return 0 < int(count) <= (DEFAULT_THRESHOLD if threshold is None else int(threshold))
+
+
+@dataclass
+class Structure:
+    """The count cells of a table and the linear identities between them (sum of coef * cell = 0).
+
+    Cells are (row position, column); a virtual cell (row -1) is a remainder nobody publishes."""
+
+    cells: list[tuple[int, str]] = field(default_factory=list)
+    values: list = field(default_factory=list)  # None when not known
+    thresholds: list[int] = field(default_factory=list)
+    virtual: list[bool] = field(default_factory=list)
+    constraints: list[tuple[str, tuple[tuple[int, int], ...]]] = field(default_factory=list)
+    index: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def add_virtual(self, name: str, threshold: int) -> int:
+        self.cells.append((-1, name))
+        self.values.append(None)
+        self.thresholds.append(threshold)
+        self.virtual.append(True)
+        return len(self.cells) - 1
+
+    def add(self, kind: str, terms: list[tuple[int, int]]) -> None:
+        if len(terms) >= 2:
+            self.constraints.append((kind, tuple(terms)))
+
+
+def row_thresholds(
+    frame: pd.DataFrame, table: CatalogTable, thresholds: Mapping[str, int]
+) -> list[int]:
+    if not table.jurisdiction:
+        return [DEFAULT_THRESHOLD] * len(frame)
+    out = []
+    for j in frame[table.jurisdiction]:
+        t = None if pd.isna(j) else thresholds.get(j)
+        out.append(DEFAULT_THRESHOLD if t is None or pd.isna(t) else int(t))
+    return out
+
+
+def _known(v) -> int | None:
+    return None if v is None or pd.isna(v) else int(v)
+
+
+def _matches(frame: pd.DataFrame, values: dict) -> pd.Series:
+    mask = pd.Series(True, index=frame.index)
+    for col, v in values.items():
+        mask &= frame[col].isna() if v is None else (frame[col] == v).fillna(False)
+    return mask
+
+
+def _groups(frame: pd.DataFrame, rows: pd.Series, by: tuple[str, ...]) -> dict[tuple, list[int]]:
+    """Row positions of ``rows`` grouped by the values of ``by`` (NULL is a value)."""
+    out: dict[tuple, list[int]] = {}
+    cols = [frame[c].tolist() for c in by]
+    for pos in [i for i, keep in enumerate(rows.tolist()) if keep]:
+        key = tuple(None if pd.isna(c[pos]) else c[pos] for c in cols)
+        out.setdefault(key, []).append(pos)
+    return out
+
+
+def build_structure(
+    frame: pd.DataFrame,
+    table: CatalogTable,
+    thresholds: Mapping[str, int],
+    parents: Mapping[str, str | None] | None = None,
+) -> Structure:
+    """The identities the catalog declares, over the rows of ``frame`` (its values may be NULL)."""
+    frame = frame.reset_index(drop=True)
+    s = Structure()
+    row_thr = row_thresholds(frame, table, thresholds)
+    for col in table.counts:
+        for pos, v in enumerate(frame[col].tolist()):
+            s.index[(pos, col)] = len(s.cells)
+            s.cells.append((pos, col))
+            s.values.append(_known(v))
+            s.thresholds.append(row_thr[pos])
+            s.virtual.append(False)
+    cell = s.index.__getitem__
+    everything = pd.Series(True, index=frame.index)
+
+    def sum_with_rest(kind: str, total: int, parts: list[int], rest: bool, name: str) -> None:
+        terms = [(cell((total, c)), 1)] + [(cell((p, c)), -1) for p in parts]
+        if rest:
+            terms.append((s.add_virtual(name, row_thr[total]), -1))
+        s.add(kind, terms)
+
+    for m in table.margins:
+        totals = _matches(frame, m.total)
+        parts = _matches(frame, m.parts) if m.parts is not None else ~totals
+        total_rows = _groups(frame, totals, m.group_by)
+        part_rows = _groups(frame, parts & ~totals, m.group_by + m.partition_by)
+        for key, rows in part_rows.items():
+            group = key[: len(m.group_by)]
+            if len(total_rows.get(group, [])) != 1:
+                continue
+            total = total_rows[group][0]
+            for c in table.counts:
+                sum_with_rest("margin", total, rows, m.remainder, f"rest of {c} in row {total}")
+    for cm in table.column_margins:
+        for rows in _groups(frame, everything, cm.group_by).values():
+            terms = [(cell((rows[0], cm.total)), 1)] + [(cell((r, cm.part)), -1) for r in rows]
+            s.add("column margin", terms)
+    for rs in table.row_sums:
+        for pos in range(len(frame)):
+            terms = [(cell((pos, rs.total)), -1)] + [(cell((pos, c)), 1) for c in rs.plus]
+            terms += [(cell((pos, c)), -1) for c in rs.minus]
+            s.add("row sum", terms)
+    for rep in table.repeated:
+        for rows in _groups(frame, everything, rep.group_by).values():
+            for r in rows[1:]:
+                s.add("repeated", [(cell((rows[0], rep.column)), 1), (cell((r, rep.column)), -1)])
+    for cy in table.carry:
+        starts = _groups(frame, everything, cy.group_by + (cy.start,))
+        ends = _groups(frame, everything, cy.group_by + (cy.end,))
+        for key, rows in ends.items():
+            nxt = starts.get(key[:-1] + (key[-1] + timedelta(days=1),))
+            if key[-1] is None or not nxt:
+                continue
+            for r in rows:
+                for n in nxt:
+                    s.add("carry", [(cell((r, cy.from_column)), 1), (cell((n, cy.to_column)), -1)])
+    if table.hierarchy == "inclusive" and parents:
+        others = tuple(c for c in table.grain if c != table.jurisdiction)
+        for rows in _groups(frame, everything, others).values():
+            by_member = {frame.at[r, table.jurisdiction]: r for r in rows}
+            for member, parent_row in by_member.items():
+                kids = [r for j, r in by_member.items() if parents.get(j) == member]
+                for c in table.counts if kids else ():
+                    sum_with_rest("hierarchy", parent_row, kids, True, f"rest of {c} in {member}")
+    # A remainder is known when every other cell of its identity is.
+    for _, terms in s.constraints:
+        for cid, coef in terms:
+            if s.virtual[cid]:
+                vals = [(s.values[c], k) for c, k in terms if c != cid]
+                if all(v is not None for v, _ in vals):
+                    s.values[cid] = sum(v * k for v, k in vals) * -coef
+    return s
+
+
+@dataclass(frozen=True)
+class SuppressedCell:
+    row: int  # position in the frame
+    key: tuple  # the row's grain values
+    column: str
+    rule: str  # primary, complementary or rate
+    reason: str = ""
+
+
+@dataclass
+class Suppressed:
+    frame: pd.DataFrame  # what is published: hidden cells NULL, integer columns nullable Int64
+    cells: list[SuppressedCell]
+
+    @property
+    def audit(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [(c.key, c.column, c.rule, c.reason) for c in self.cells],
+            columns=["key", "column", "rule", "reason"],
+        )
+
+    def count(self, rule: str) -> int:
+        return sum(1 for c in self.cells if c.rule == rule)
+
+
+def suppress(
+    frame: pd.DataFrame,
+    table: CatalogTable,
+    thresholds: Mapping[str, int],
+    parents: Mapping[str, str | None] | None = None,
+    *,
+    complementary: bool = True,
+) -> Suppressed:
+    """Hide the small counts of ``frame`` (a catalog table's rows), their complements and rates.
+
+    ``complementary=False`` applies the primary rule only (what the attacker must defeat)."""
+    frame = frame.reset_index(drop=True)
+    s = build_structure(frame, table, thresholds, parents)
+    hidden: dict[int, tuple[str, str]] = {}
+    for cid, (v, thr) in enumerate(zip(s.values, s.thresholds)):
+        if is_small(v, thr):
+            hidden[cid] = (PRIMARY, f"count from 1 to {thr}")
+    if complementary:
+        _complement(s, hidden)
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_integer_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].astype("Int64")
+    keys = list(frame[list(table.grain)].astype(object).itertuples(index=False, name=None))
+    keys = [tuple(None if pd.isna(v) else v for v in k) for k in keys]
+    cells = []
+    hidden_rows: dict[str, list[int]] = {}
+    for cid in sorted(hidden):
+        pos, col = s.cells[cid]
+        if not s.virtual[cid]:  # a remainder is never published: nothing to blank
+            hidden_rows.setdefault(col, []).append(pos)
+            cells.append(SuppressedCell(pos, keys[pos], col, *hidden[cid]))
+    for col, rows in hidden_rows.items():
+        values = out[col].astype("Int64")
+        values.iloc[rows] = pd.NA
+        out[col] = values
+    for rate in table.rates:
+        mask = pd.Series(False, index=out.index)
+        for c in rate.built_on:
+            mask.iloc[hidden_rows.get(c, [])] = True
+        mask &= out[rate.column].notna()
+        for pos in mask[mask].index:
+            on = next(c for c in rate.built_on if pos in set(hidden_rows.get(c, [])))
+            cells.append(SuppressedCell(pos, keys[pos], rate.column, RATE, f"built on {on}"))
+        if mask.any():
+            out[rate.column] = out[rate.column].astype(object).where(~mask, None)
+            if pd.api.types.is_numeric_dtype(frame[rate.column]):
+                out[rate.column] = pd.to_numeric(out[rate.column]).astype(frame[rate.column].dtype)
+    return Suppressed(frame=out, cells=cells)
+
+
+def _complement(s: Structure, hidden: dict[int, tuple[str, str]]) -> None:
+    """Hide one more cell of every identity with exactly one hidden cell, until none is left.
+
+    A worklist of identities: hiding a cell revisits only the identities it is in."""
+    touching: dict[int, list[int]] = {}
+    for n, (_, terms) in enumerate(s.constraints):
+        for cid, _ in terms:
+            touching.setdefault(cid, []).append(n)
+    queue, queued = deque(range(len(s.constraints))), set(range(len(s.constraints)))
+    while queue:
+        n = queue.popleft()
+        queued.discard(n)
+        kind, terms = s.constraints[n]
+        if sum(1 for cid, _ in terms if cid in hidden) != 1:
+            continue
+        open_ = [
+            cid
+            for cid, _ in terms
+            if not s.virtual[cid] and s.values[cid] is not None and cid not in hidden
+        ]
+        if not open_:
+            continue  # every other cell is unknown already: nothing to subtract from
+        pick = min(open_, key=lambda c: (s.values[c] == 0, s.values[c], c))
+        hidden[pick] = (COMPLEMENTARY, f"{kind} with {_name(s, terms, hidden)}")
+        for m in touching[pick]:
+            if m not in queued:
+                queue.append(m)
+                queued.add(m)
+
+
+def _name(s: Structure, terms, hidden) -> str:
+    cid = next(c for c, _ in terms if c in hidden)
+    pos, col = s.cells[cid]
+    return col if pos < 0 else f"{col} of row {pos}"
+
+
+def jurisdiction_thresholds(con: duckdb.DuckDBPyConnection) -> tuple[dict, dict]:
+    """Thresholds and parents of the member jurisdictions (membership.dim_jurisdictions)."""
+    rows = con.execute(
+        "select jurisdiction_id, small_cell_threshold, parent_jurisdiction_id "
+        "from membership.dim_jurisdictions order by 1"
+    ).fetchall()
+    return {j: t for j, t, _ in rows if t is not None}, {j: p for j, _, p in rows}
+
+
+def read_relation(con: duckdb.DuckDBPyConnection, table: CatalogTable) -> pd.DataFrame:
+    """The mart's rows in grain order (deterministic positions)."""
+    order = ", ".join(f'"{c}" nulls first' for c in table.grain)
+    return con.execute(f"select * from {table.source} order by {order}").df()
+
+
+def suppress_relation(
+    con: duckdb.DuckDBPyConnection, table: CatalogTable, *, complementary: bool = True
+) -> Suppressed:
+    thresholds, parents = jurisdiction_thresholds(con)
+    frame = read_relation(con, table)
+    return suppress(frame, table, thresholds, parents, complementary=complementary)

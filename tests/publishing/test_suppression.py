@@ -1,0 +1,159 @@
+"""Small-cell suppression: on every catalog table of the demo warehouse, and on small hand-made
+tables for the cases that are easy to get wrong."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from publishing.attack import recover
+from publishing.catalog import CatalogTable, Margin, Rate, load_catalog
+from publishing.suppression import (
+    COMPLEMENTARY,
+    PRIMARY,
+    RATE,
+    jurisdiction_thresholds,
+    read_relation,
+    suppress,
+)
+
+
+@pytest.fixture(scope="module")
+def warehouse(demo_refresh):
+    con = duckdb.connect(str(demo_refresh.settings.warehouse), read_only=True)
+    thresholds, parents = jurisdiction_thresholds(con)
+    frames = {t.name: read_relation(con, t) for t in load_catalog().tables}
+    con.close()
+    return thresholds, parents, frames
+
+
+def _threshold(table, thresholds, row) -> int:
+    j = row.get(table.jurisdiction) if table.jurisdiction else None
+    return thresholds.get(j) or 10
+
+
+def test_no_catalog_table_gives_a_hidden_count_back(warehouse):
+    thresholds, parents, frames = warehouse
+    recovered_primary_only = 0
+    for table in load_catalog().tables:
+        frame = frames[table.name]
+        primary = suppress(frame, table, thresholds, parents, complementary=False)
+        recovered_primary_only += len(recover(primary.frame, table, thresholds, parents))
+        published = suppress(frame, table, thresholds, parents)
+        assert recover(published.frame, table, thresholds, parents) == [], table.name
+    # The attacker is real: with the primary rule alone it recovers hidden counts.
+    assert recovered_primary_only > 0
+
+
+def test_no_published_count_from_one_to_the_threshold(warehouse):
+    thresholds, parents, frames = warehouse
+    hidden = 0
+    for table in load_catalog().tables:
+        published = suppress(frames[table.name], table, thresholds, parents)
+        hidden += published.count(PRIMARY)
+        for _, row in published.frame.iterrows():
+            limit = _threshold(table, thresholds, row)
+            for col in table.counts:
+                v = row[col]
+                assert pd.isna(v) or not 1 <= v <= limit, (table.name, col, dict(row))
+    assert hidden > 0
+
+
+def _table(**kw) -> CatalogTable:
+    kw.setdefault("grain", ("group",))
+    return CatalogTable(name="t.t", source="t.t", description="", **kw)
+
+
+def _hidden(result, column="n") -> list:
+    return [c.key for c in result.cells if c.column == column]
+
+
+def test_a_total_with_one_small_part_hides_the_smallest_other_part():
+    table = _table(counts=("n",), margins=(Margin(group_by=(), total={"group": "all"}),))
+    frame = pd.DataFrame({"group": ["all", "a", "b", "c"], "n": [30, 5, 12, 13]})
+    result = suppress(frame, table, {})
+    assert _hidden(result) == [("a",), ("b",)]
+    assert [c.rule for c in result.cells] == [PRIMARY, COMPLEMENTARY]
+    assert result.frame["n"].tolist()[0] == 30 and result.frame["n"].tolist()[3] == 13
+    assert recover(result.frame, table, {}) == []
+    primary_only = suppress(frame, table, {}, complementary=False)
+    assert [(r.column, r.value) for r in recover(primary_only.frame, table, {})] == [("n", 5)]
+
+
+def test_a_chain_of_complements_reaches_a_fixed_point():
+    # region x sex with totals on both: hiding r1/f exposes r1/m, whose hiding exposes r2/m.
+    table = _table(
+        grain=("region", "sex"),
+        counts=("n",),
+        margins=(
+            Margin(group_by=("region",), total={"sex": "all"}),
+            Margin(group_by=("sex",), total={"region": "all"}),
+        ),
+    )
+    cells = {("r1", "f"): 3, ("r1", "m"): 20, ("r2", "f"): 15, ("r2", "m"): 30}
+    for r in ("r1", "r2"):
+        cells[(r, "all")] = cells[(r, "f")] + cells[(r, "m")]
+    for s in ("f", "m", "all"):
+        cells[("all", s)] = cells[("r1", s)] + cells[("r2", s)]
+    frame = pd.DataFrame([(r, s, n) for (r, s), n in cells.items()], columns=["region", "sex", "n"])
+    result = suppress(frame, table, {})
+    hidden = set(_hidden(result))
+    assert ("r1", "f") in hidden and ("r2", "m") in hidden  # the third, via the second
+    assert len(hidden) >= 4
+    assert recover(result.frame, table, {}) == []
+    assert recover(suppress(frame, table, {}, complementary=False).frame, table, {})
+
+
+def test_a_parent_less_its_children_must_not_give_a_small_count():
+    table = _table(grain=("jurisdiction_id",), jurisdiction="jurisdiction_id", counts=("n",),
+                   hierarchy="inclusive")  # fmt: skip
+    parents = {"P": None, "C1": "P", "C2": "P"}
+    frame = pd.DataFrame({"jurisdiction_id": ["P", "C1", "C2"], "n": [40, 25, 12]})
+    primary_only = suppress(frame, table, {}, parents, complementary=False)
+    assert primary_only.cells == []  # every published figure is large ...
+    found = recover(primary_only.frame, table, {}, parents)
+    assert [(r.row, r.value) for r in found] == [(-1, 40 - 25 - 12)]  # ... yet P's rest is 3
+    result = suppress(frame, table, {}, parents)
+    assert _hidden(result) == [("C2",)]
+    assert recover(result.frame, table, {}, parents) == []
+
+
+def test_the_threshold_is_the_jurisdictions():
+    table = _table(grain=("jurisdiction_id",), jurisdiction="jurisdiction_id", counts=("n",))
+    frame = pd.DataFrame({"jurisdiction_id": ["T5", "T5b", "S10", "NONE"], "n": [7, 5, 7, 10]})
+    result = suppress(frame, table, {"T5": 5, "T5b": 5, "S10": 10})
+    assert _hidden(result) == [("T5b",), ("S10",), ("NONE",)]  # NONE: the default, 10
+    assert result.frame["n"].iloc[0] == 7
+
+
+def test_zeros_are_published_and_never_chosen_as_complements():
+    table = _table(counts=("n",), margins=(Margin(group_by=(), total={"group": "all"}),))
+    frame = pd.DataFrame({"group": ["all", "a", "b", "c"], "n": [24, 0, 4, 20]})
+    result = suppress(frame, table, {})
+    assert _hidden(result) == [("b",), ("c",)]
+    assert result.frame["n"].iloc[1] == 0
+    assert str(result.frame["n"].dtype) == "Int64"
+
+
+def test_a_rate_on_a_hidden_count_is_hidden_and_would_give_it_back():
+    table = _table(counts=("num", "den"), rates=(Rate("pct", ("num", "den")),))
+    frame = pd.DataFrame({"group": ["a", "b"], "num": [20, 30], "den": [8, 60]})
+    frame["pct"] = 100.0 * frame["num"] / frame["den"]
+    result = suppress(frame, table, {})
+    assert [(c.key, c.column, c.rule) for c in result.cells] == [
+        (("a",), "den", PRIMARY),
+        (("a",), "pct", RATE),
+    ]
+    assert pd.isna(result.frame["pct"].iloc[0]) and result.frame["pct"].iloc[1] == 50.0
+    leaky = result.frame.assign(pct=frame["pct"])  # the rate left in: rate x numerator
+    assert [(r.row, r.column) for r in recover(leaky, table, {})] == [(0, "den")]
+
+
+def test_the_same_input_gives_the_same_output(warehouse):
+    thresholds, parents, frames = warehouse
+    table = load_catalog().table("workforce.agg_tasc_scores_by_group")
+    a = suppress(frames[table.name], table, thresholds, parents)
+    b = suppress(frames[table.name].copy(), table, thresholds, parents)
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+    assert a.cells == b.cells
