@@ -22,7 +22,11 @@ from orchestration.defs.automation import (  # noqa: E402
 )
 from orchestration.defs.ingestion import raw_tables  # noqa: E402
 from orchestration.defs.jobs import full_refresh_job, ingest_job, publish_job  # noqa: E402
-from orchestration.defs.publishing import published_warehouse  # noqa: E402
+from orchestration.defs.publishing import (  # noqa: E402
+    postgres_configured,
+    postgres_tables,
+    published_warehouse,
+)
 from orchestration.defs.quality import soda_checks  # noqa: E402
 from orchestration.defs.reporting import partnership_report  # noqa: E402
 from orchestration.defs.resources import (  # noqa: E402
@@ -33,7 +37,14 @@ from orchestration.defs.resources import (  # noqa: E402
 from orchestration.defs.transformation import dbt_build, dbt_resource  # noqa: E402
 
 defs = dg.Definitions(
-    assets=[raw_tables, dbt_build, partnership_report, published_warehouse],
+    assets=[
+        raw_tables,
+        dbt_build,
+        partnership_report,
+        published_warehouse,
+        # PostgreSQL serving when a server is configured (NPCS_PG_DSN or PGHOST)
+        *([postgres_tables] if postgres_configured() else []),
+    ],
     asset_checks=soda_checks,
     jobs=[full_refresh_job, ingest_job, publish_job],
     sensors=[landing_zone_sensor, publish_after_ingestion],

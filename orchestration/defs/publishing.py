@@ -8,6 +8,9 @@ file keep their state and never block it.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import dagster as dg
 
 from orchestration.defs.resources import WarehouseResource
@@ -67,5 +70,47 @@ def published_warehouse(
             "tables": len(tables),
             "rows": sum(len(t.frame) for t in tables),
             "cells_suppressed": dg.MetadataValue.json(hidden),
+        }
+    )
+
+
+POSTGRES_KEY = dg.AssetKey(["publishing", "postgres_tables"])
+
+
+def postgres_configured() -> bool:
+    """PostgreSQL serving is on when a server is configured: ``NPCS_PG_DSN`` or ``PGHOST``."""
+    return bool(os.environ.get("NPCS_PG_DSN") or os.environ.get("PGHOST"))
+
+
+@dg.asset(
+    key=POSTGRES_KEY,
+    group_name="publishing",
+    deps=[PUBLISHED_KEY],
+    kinds={"postgres"},
+    description=(
+        "The published warehouse's tables in PostgreSQL for BI tools (schema for schema, with "
+        "the dbt descriptions as comments), and each member's own record-level rows in schema "
+        "`member` under row-level security (`publishing/postgres.py`). Loaded in one "
+        "transaction. Defined only when a server is configured (`NPCS_PG_DSN` or `PGHOST`)."
+    ),
+)
+def postgres_tables(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    from publishing.postgres import load
+    from publishing.publish import current_path, current_version
+
+    root = warehouse.published_dir
+    version = current_version(root)
+    if version is None:
+        raise dg.Failure(description=f"Nothing published yet under {root}: publish first.")
+    result = load(current_path(root), record_level=Path(warehouse.path))
+    return dg.MaterializeResult(
+        metadata={
+            "publication": version,
+            "tables": len(result.tables),
+            "rows": result.rows,
+            "member_roles": len(result.member_roles),
+            "seconds": round(result.seconds, 2),
         }
     )
