@@ -6,7 +6,6 @@ place. The publish itself is atomic (``publishing/publish.py``): readers holding
 file keep their state and never block it.
 """
 
-from __future__ import annotations
 
 import os
 from pathlib import Path
