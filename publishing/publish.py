@@ -52,6 +52,9 @@ class PublishedTable:
     frame: pd.DataFrame
     description: str = ""
     columns: dict[str, str] = field(default_factory=dict)  # column -> description
+    # column -> DuckDB type: the source mart's, so that a column the suppression left all NULL
+    # keeps its type (a frame would make it type NULL)
+    types: dict[str, str] = field(default_factory=dict)
 
     @property
     def relation(self) -> str:
@@ -127,7 +130,13 @@ def _build(
             view = f"_frame_{t.schema}_{t.name}"
             con.register(view, t.frame)
             try:
-                con.execute(f'create table "{t.schema}"."{t.name}" as select * from "{view}"')
+                select = ", ".join(
+                    f'cast("{c}" as {t.types[c]}) as "{c}"' if c in t.types else f'"{c}"'
+                    for c in t.frame.columns
+                )
+                con.execute(
+                    f'create table "{t.schema}"."{t.name}" as select {select} from "{view}"'
+                )
             finally:
                 con.unregister(view)
             if t.description:
@@ -251,6 +260,13 @@ def catalog_tables(con: duckdb.DuckDBPyConnection) -> tuple[list[PublishedTable]
         for cell in suppressed.cells:
             hidden[cell.rule] = hidden.get(cell.rule, 0) + 1
         schema, name = table.name.split(".", 1)
+        types = dict(
+            con.execute(
+                "select column_name, data_type from duckdb_columns() "
+                "where schema_name = ? and table_name = ?",
+                table.source.split(".", 1),
+            ).fetchall()
+        )
         tables.append(
             PublishedTable(
                 schema=schema,
@@ -258,6 +274,7 @@ def catalog_tables(con: duckdb.DuckDBPyConnection) -> tuple[list[PublishedTable]
                 frame=suppressed.frame,
                 description=table.description,
                 columns=descriptions.get(table.source, {}),
+                types=types,
             )
         )
     return tables, hidden

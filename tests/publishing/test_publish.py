@@ -130,3 +130,23 @@ def test_old_versions_are_removed_but_the_current_one_stays(tmp_path):
     assert len(kept) == pub.KEEP_VERSIONS
     assert last.version == kept[-1] == pub.current_version(root)
     assert Path(root / "npcs.duckdb").resolve() == last.path.resolve()
+
+
+def test_a_column_left_all_null_keeps_its_type(tmp_path):
+    """Suppression can hide every cell of a column; the published column keeps the mart's type
+    (a data frame alone would give DuckDB type NULL, which PostgreSQL cannot take)."""
+    frame = pd.DataFrame({"j": ["A", "B"], "n": pd.array([None, None], dtype="Int64")})
+    frame["rate"] = None
+    table = pub.PublishedTable("t", "x", frame, types={"n": "BIGINT", "rate": "DOUBLE"})
+    root = tmp_path / "published"
+    pub.publish([table], root, {"run": "one"})
+    con = duckdb.connect(str(pub.current_path(root)), read_only=True)
+    try:
+        types = dict(
+            con.execute(
+                "select column_name, data_type from duckdb_columns() where table_name = 'x'"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert types == {"j": "VARCHAR", "n": "BIGINT", "rate": "DOUBLE"}

@@ -1,0 +1,141 @@
+"""What a refresh publishes, read back the way readers get it — the published DuckDB file, its
+Parquet files, and PostgreSQL loaded by the Dagster asset — then attacked: no suppressed count
+comes back by subtraction, and no count from 1 to its jurisdiction's threshold is there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import psycopg
+import pytest
+
+from publishing.attack import recover
+from publishing.catalog import load_catalog
+from publishing.publish import current_path
+from publishing.suppression import is_small, row_thresholds
+
+TABLES = load_catalog().tables
+
+
+@pytest.fixture(scope="module")
+def root(demo_refresh) -> Path:
+    assert demo_refresh.success
+    assert "publishing/published_warehouse" in demo_refresh.materialized
+    return demo_refresh.settings.warehouse.parent / "published"
+
+
+@pytest.fixture(scope="module")
+def thresholds(demo_refresh):
+    con = duckdb.connect(str(demo_refresh.settings.warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "select jurisdiction_id, small_cell_threshold, parent_jurisdiction_id "
+            "from membership.dim_jurisdictions"
+        ).fetchall()
+    finally:
+        con.close()
+    return {j: t for j, t, _ in rows if t is not None}, {j: p for j, _, p in rows}
+
+
+@pytest.fixture(scope="module")
+def postgres_loaded(root, demo_refresh, postgres_server, tmp_path_factory, monkeypatch_module):
+    """The postgres_tables asset materialized by Dagster against the real test server."""
+    from orchestration.defs.publishing import postgres_tables
+    from orchestration.defs.resources import WarehouseResource
+
+    monkeypatch_module.setenv("NPCS_PG_DSN", postgres_server)
+    monkeypatch_module.setenv("NPCS_PUBLISHED", str(root))
+    result = dg.materialize(
+        [postgres_tables],
+        resources={"warehouse": WarehouseResource(path=str(demo_refresh.settings.warehouse))},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    return postgres_server
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()
+
+
+def _from_duckdb(root: Path) -> dict[str, pd.DataFrame]:
+    con = duckdb.connect(str(current_path(root)), read_only=True)
+    try:
+        return {t.name: con.execute(f"select * from {t.name}").df() for t in TABLES}
+    finally:
+        con.close()
+
+
+def _from_parquet(root: Path) -> dict[str, pd.DataFrame]:
+    out = {}
+    for t in TABLES:
+        schema, name = t.name.split(".")
+        out[t.name] = duckdb.sql(f"select * from '{root / 'parquet' / schema / name}.parquet'").df()
+    return out
+
+
+def _from_postgres(dsn: str) -> dict[str, pd.DataFrame]:
+    out = {}
+    with psycopg.connect(dsn) as con:
+        for t in TABLES:
+            cur = con.execute(f"select * from {t.name}")
+            names = [d.name for d in cur.description]
+            out[t.name] = pd.DataFrame(cur.fetchall(), columns=names).convert_dtypes()
+    return out
+
+
+def _frames(where: str, request) -> dict[str, pd.DataFrame]:
+    root = request.getfixturevalue("root")
+    if where == "duckdb":
+        return _from_duckdb(root)
+    if where == "parquet":
+        return _from_parquet(root)
+    return _from_postgres(request.getfixturevalue("postgres_loaded"))
+
+
+@pytest.mark.parametrize("where", ["duckdb", "parquet", "postgres"])
+def test_no_suppressed_count_is_recovered_by_subtraction(where, request, thresholds):
+    frames = _frames(where, request)
+    limits, parents = thresholds
+    hidden = 0
+    for table in TABLES:
+        frame = frames[table.name]
+        hidden += sum(int(frame[c].isna().sum()) for c in table.counts)
+        recovered = recover(frame, table, limits, parents)
+        assert recovered == [], (where, table.name, recovered[:3])
+    assert hidden > 0  # there was something to recover
+
+
+@pytest.mark.parametrize("where", ["duckdb", "parquet", "postgres"])
+def test_no_count_from_one_to_the_threshold_is_published(where, request, thresholds):
+    frames = _frames(where, request)
+    limits, _ = thresholds
+    checked = 0
+    for table in TABLES:
+        frame = frames[table.name]
+        limit = row_thresholds(frame, table, limits)
+        for column in table.counts:
+            for value, t in zip(frame[column], limit, strict=True):
+                if pd.isna(value):
+                    continue
+                assert not is_small(int(value), t), (where, table.name, column, value)
+                checked += 1
+    assert checked > 0
+
+
+def test_every_published_table_is_in_all_three_and_the_same(request):
+    duck = _frames("duckdb", request)
+    parquet = _frames("parquet", request)
+    pg = _frames("postgres", request)
+    for table in TABLES:
+        assert len(duck[table.name]) == len(parquet[table.name]) == len(pg[table.name])
+        for c in table.counts:
+            a = sorted(duck[table.name][c].dropna().astype(int))
+            assert a == sorted(parquet[table.name][c].dropna().astype(int)), (table.name, c)
+            assert a == sorted(pg[table.name][c].dropna().astype(int)), (table.name, c)
