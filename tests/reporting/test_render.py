@@ -47,9 +47,23 @@ def check_page(html: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def out_dir(demo_refresh) -> Path:
+def out_dir(demo_refresh, tmp_path_factory) -> Path:
+    """Every report of the demo refresh's warehouse, printed to PDF too (a plain refresh prints
+    none: ``npcs refresh --pdf`` does)."""
+    from reporting.build import build_report
+
     assert demo_refresh.success, demo_refresh.failed_steps
-    return demo_refresh.settings.reports
+    out = tmp_path_factory.mktemp("reports")
+    shutil.copy(demo_refresh.settings.reports / "headline.json", out / "refresh-headline.json")
+    con = duckdb.connect(str(demo_refresh.settings.warehouse), read_only=True)
+    try:
+        headline = build_report(con, out, DEMO_AS_OF, synthetic=True, pdf=True)
+    finally:
+        con.close()
+    # the same figures as the refresh published
+    refreshed = json.loads((out / "refresh-headline.json").read_text())
+    assert {k: refreshed[k] for k in headline} == headline
+    return out
 
 
 @pytest.fixture(scope="module")
