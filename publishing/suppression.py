@@ -234,13 +234,14 @@ def suppress(
         values = out[col].astype("Int64")
         values.iloc[rows] = pd.NA
         out[col] = values
+    hidden_sets = {c: set(rows) for c, rows in hidden_rows.items()}
     for rate in table.rates:
         mask = pd.Series(False, index=out.index)
         for c in rate.built_on:
             mask.iloc[hidden_rows.get(c, [])] = True
         mask &= out[rate.column].notna()
         for pos in mask[mask].index:
-            on = next(c for c in rate.built_on if pos in set(hidden_rows.get(c, [])))
+            on = next(c for c in rate.built_on if pos in hidden_sets.get(c, ()))
             cells.append(SuppressedCell(pos, keys[pos], rate.column, RATE, f"built on {on}"))
         if mask.any():
             out[rate.column] = out[rate.column].astype(object).where(~mask, None)
