@@ -298,7 +298,10 @@ def jurisdiction_thresholds(con: duckdb.DuckDBPyConnection) -> tuple[dict, dict]
 def read_relation(con: duckdb.DuckDBPyConnection, table: CatalogTable) -> pd.DataFrame:
     """The mart's rows in grain order (deterministic positions)."""
     order = ", ".join(f'"{c}" nulls first' for c in table.grain)
-    return con.execute(f"select * from {table.source} order by {order}").df()
+    columns = "*"
+    if table.unpublished:
+        columns = "* exclude (" + ", ".join(f'"{c}"' for c in table.unpublished) + ")"
+    return con.execute(f"select {columns} from {table.source} order by {order}").df()
 
 
 def suppress_relation(
