@@ -6,7 +6,6 @@ place. The publish itself is atomic (``publishing/publish.py``): readers holding
 file keep their state and never block it.
 """
 
-
 import os
 from pathlib import Path
 
@@ -19,7 +18,6 @@ PUBLISHED_KEY = dg.AssetKey(["publishing", "published_warehouse"])
 
 def _sources() -> list[dg.AssetKey]:
     from publishing.catalog import load_catalog
-
     from publishing.extracts import MEMBER_TABLES
 
     sources = {t.source for t in load_catalog().tables} | set(MEMBER_TABLES)
