@@ -160,3 +160,15 @@ def test_not_null_contract_constraints_are_enforced_by_the_warehouse(manifest, w
     ]
     assert len(constrained) >= 200
     assert [c for c in constrained if c in nullable] == []
+
+
+def test_the_published_warehouse_exposure_lists_exactly_what_it_reads(manifest):
+    from publishing.catalog import load_catalog
+    from publishing.extracts import MEMBER_TABLES
+
+    exposure = manifest["exposures"]["exposure.npcs.published_warehouse"]
+    models = {
+        f"{manifest['nodes'][n]['schema']}.{manifest['nodes'][n]['name']}"
+        for n in exposure["depends_on"]["nodes"]
+    }
+    assert models == {t.source for t in load_catalog().tables} | set(MEMBER_TABLES)
