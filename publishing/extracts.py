@@ -48,22 +48,59 @@ def build_extracts(
     con: duckdb.DuckDBPyConnection, version_folder: Path, version: str, as_of: str | None = None
 ) -> dict[str, Path]:
     """Write ``extracts/<jurisdiction_id>.zip`` for every member into ``version_folder`` (which
-    already holds the published Parquet files); returns jurisdiction -> package."""
+    already holds the published Parquet files); returns jurisdiction -> package.
+
+    Each member table is written once, split by ``jurisdiction_id`` (DuckDB's ``PARTITION_BY``),
+    as Parquet and as CSV; a member's package takes its own files (a member without rows gets
+    the table's columns and no rows)."""
+    import tempfile
+
     out = Path(version_folder) / "extracts"
     out.mkdir(parents=True, exist_ok=True)
     benchmarks = sorted((Path(version_folder) / "parquet").rglob("*.parquet"))
-    packages = {}
-    for jurisdiction in member_jurisdictions(con):
-        packages[jurisdiction] = _package(
-            con, out / f"{jurisdiction}.zip", jurisdiction, benchmarks, version, as_of
+    with tempfile.TemporaryDirectory(dir=version_folder) as tmp:
+        split = {r: _split(con, r, Path(tmp)) for r in MEMBER_TABLES}
+        return {
+            j: _package(out / f"{j}.zip", j, split, benchmarks, version, as_of)
+            for j in member_jurisdictions(con)
+        }
+
+
+def _split(con: duckdb.DuckDBPyConnection, relation: str, tmp: Path) -> dict:
+    """``relation`` written per jurisdiction: {"rows": {j: n}, "dir": {format: folder},
+    "empty": {format: file}}."""
+    rows = dict(
+        con.execute(f"select jurisdiction_id, count(*) from {relation} group by all").fetchall()
+    )
+    files: dict = {"rows": rows, "dir": {}, "empty": {}}
+    for fmt, options in (("parquet", "format parquet"), ("csv", "format csv, header")):
+        folder = tmp / f"{relation}.{fmt}"
+        con.execute(
+            f"copy (select * from {relation} where jurisdiction_id is not null order by all) "
+            f"to '{_sql_path(folder)}' ({options}, partition_by (jurisdiction_id), "
+            "write_partition_columns true)"
         )
-    return packages
+        empty = tmp / f"{relation}.empty.{fmt}"
+        con.execute(
+            f"copy (select * from {relation} where false) to '{_sql_path(empty)}' ({options})"
+        )
+        files["dir"][fmt], files["empty"][fmt] = folder, empty
+    return files
+
+
+def _own_file(split: dict, jurisdiction: str, fmt: str) -> bytes:
+    parts = sorted((split["dir"][fmt] / f"jurisdiction_id={jurisdiction}").glob(f"*.{fmt}"))
+    if not parts:
+        return split["empty"][fmt].read_bytes()
+    if len(parts) > 1:  # DuckDB wrote one file per partition here; more would need merging
+        raise RuntimeError(f"{len(parts)} files for {jurisdiction} in {split['dir'][fmt]}")
+    return parts[0].read_bytes()
 
 
 def _package(
-    con: duckdb.DuckDBPyConnection,
     path: Path,
     jurisdiction: str,
+    split: dict[str, dict],
     benchmarks: list[Path],
     version: str,
     as_of: str | None,
@@ -72,15 +109,16 @@ def _package(
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
 
         def add(name: str, data: bytes, rows: int | None) -> None:
-            z.writestr(name, data)
+            # Parquet is compressed already: stored as it is (deflating it again cost ~1 s a
+            # publish for nothing)
+            kind = zipfile.ZIP_STORED if name.endswith(".parquet") else zipfile.ZIP_DEFLATED
+            z.writestr(name, data, compress_type=kind)
             files[name] = {"rows": rows, "sha256": hashlib.sha256(data).hexdigest()}
 
-        for relation in MEMBER_TABLES:
-            frame = con.execute(
-                f"select * from {relation} where jurisdiction_id = ? order by all", [jurisdiction]
-            ).df()
-            add(f"own/{relation}.parquet", _parquet_bytes(con, relation, jurisdiction), len(frame))
-            add(f"own/{relation}.csv", frame.to_csv(index=False).encode("utf-8"), len(frame))
+        for relation, parts in split.items():
+            rows = int(parts["rows"].get(jurisdiction, 0))
+            for fmt in ("parquet", "csv"):
+                add(f"own/{relation}.{fmt}", _own_file(parts, jurisdiction, fmt), rows)
         for b in benchmarks:
             rel = b.relative_to(b.parents[1]).as_posix()  # <schema>/<table>.parquet
             add(f"benchmarks/{rel}", b.read_bytes(), None)
@@ -93,18 +131,8 @@ def _package(
     return path
 
 
-def _parquet_bytes(con: duckdb.DuckDBPyConnection, relation: str, jurisdiction: str) -> bytes:
-    """DuckDB writes the Parquet (pandas has no Parquet engine here: no pyarrow)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / "t.parquet"
-        quoted = jurisdiction.replace("'", "''")
-        con.execute(
-            f"copy (select * from {relation} where jurisdiction_id = '{quoted}' order by all) "
-            f"to '{target.as_posix()}' (format parquet)"
-        )
-        return target.read_bytes()
+def _sql_path(path: Path) -> str:
+    return path.as_posix().replace("'", "''")
 
 
 def _readme(jurisdiction: str, version: str, as_of: str | None, own: list[str]) -> str:
