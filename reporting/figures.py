@@ -15,6 +15,7 @@ import pandas as pd
 
 from publishing.catalog import Margin, Repeated
 from reporting.protection import ALL, Protected, protect, spec, with_total
+from reporting.suppression import shown
 
 HEADLINE_KEYS = (
     "reviews_completed",
@@ -363,6 +364,15 @@ def protected_findings(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str,
     return {name: protect(frame, table) for name, (frame, table) in frames.items()}
 
 
+def _published_order(rows: list[dict], key: str, by: str) -> list[dict]:
+    """Rows by a published figure, highest first; hidden ones after them by key, the total last
+    (an order by a hidden figure would tell a reader where it lies)."""
+    return sorted(
+        rows,
+        key=lambda r: (r[key] == ALL, shown(r[by]) is None, -(shown(r[by]) or 0), r[key]),
+    )
+
+
 @dataclass
 class Figures:
     as_of: date
@@ -388,9 +398,11 @@ def compute(
     return Figures(
         as_of=as_of,
         headline=headline(con, as_of, semantic_manifest),
-        themes=rows["themes"],
-        partners=rows["partners"],
-        economic_by_cause=rows["economic_by_cause"],
+        themes=_published_order(rows["themes"], "io_theme", "pct_reviews"),
+        partners=_published_order(rows["partners"], "partner_agency", "ios"),
+        economic_by_cause=_published_order(
+            rows["economic_by_cause"], "cause_of_incident", "pct_reviews"
+        ),
         intent_by_band=rows["intent_by_band"],
         outcomes=[r for r in by_group if r["race_ethnicity_group"] == ALL],
         turnover=rows["turnover"],

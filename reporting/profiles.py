@@ -402,7 +402,9 @@ def _themes(own: dict, partnership: dict) -> list[dict]:
         }
         for t in codes
     ]
-    return sorted(rows, key=lambda r: (-(shown(r["pct"]) or 0), r["io_theme"]))
+    return sorted(
+        rows, key=lambda r: (shown(r["pct"]) is None, -(shown(r["pct"]) or 0), r["io_theme"])
+    )
 
 
 def _economic(own: list[dict], partnership: list[dict]) -> list[dict]:
@@ -424,6 +426,7 @@ def _economic(own: list[dict], partnership: list[dict]) -> list[dict]:
         rows,
         key=lambda r: (
             r["cause_of_incident"] == ALL,
+            shown(r["pct"]) is None,
             -(shown(r["pct"]) or 0),
             r["cause_of_incident"],
         ),
