@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from publishing.catalog import CatalogTable, Margin, Rate, Repeated
+from publishing.catalog import CatalogTable, Margin, Rate
 from publishing.suppression import Suppressed, row_thresholds, suppress
 from reporting.suppression import Hidden
 
@@ -149,7 +149,6 @@ __all__ = [
     "MEMBER",
     "PARTNERSHIP",
     "Protected",
-    "Repeated",
     "members_cover_total",
     "partnership_margin",
     "protect",
