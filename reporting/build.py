@@ -77,10 +77,8 @@ def render_profile(p: profiles.Profile, as_of: date, synthetic: bool) -> str:
     shown = [
         (
             theme_labels.get(r["io_theme"], r["io_theme"]),
-            None
-            if suppression.is_small(r["own_reviews_with_theme"], p.threshold)
-            else r["own_pct"],
-            r["pct"],
+            suppression.shown(r["own_pct"]),
+            suppression.shown(r["pct"]),
         )
         for r in p.themes
     ]

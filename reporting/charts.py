@@ -1,4 +1,7 @@
-"""Charts as inline SVG (matplotlib, no JavaScript, no network), readable at a glance."""
+"""Charts as inline SVG (matplotlib, no JavaScript, no network), readable at a glance.
+
+They draw suppressed figures: a hidden value (``reporting.suppression.Hidden``) draws nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import io
 from html import escape
 
 import matplotlib
+
+from reporting.suppression import count_cell, shown
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -26,7 +31,7 @@ def theme_bars(themes: list[dict], labels: dict[str, str], highlight: set[str]) 
     """Horizontal bars: share of reviews with at least one IO in each theme."""
     rows = list(reversed(themes))
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(rows) + 0.8))
-    values = [float(r["pct_reviews"] or 0) for r in rows]
+    values = [float(shown(r["pct_reviews"]) or 0) for r in rows]
     colors = [ACCENT if r["io_theme"] in highlight else MUTED for r in rows]
     ax.barh([labels.get(r["io_theme"], r["io_theme"]) for r in rows], values, color=colors)
     for y, v in enumerate(values):
@@ -40,8 +45,11 @@ def theme_bars(themes: list[dict], labels: dict[str, str], highlight: set[str]) 
 def intent_bars(intent_by_band: list[dict]) -> str:
     """Vertical bars: % intending to stay, by psychological-safety band."""
     fig, ax = plt.subplots(figsize=(5, 3))
-    names = [f"{r['psychological_safety_band']}\n(n={r['respondents']:,})" for r in intent_by_band]
-    values = [float(r["pct_intends_to_stay"] or 0) for r in intent_by_band]
+    names = [
+        f"{r['psychological_safety_band']}\n(n={count_cell(r['respondents'])})"
+        for r in intent_by_band
+    ]
+    values = [float(shown(r["pct_intends_to_stay"]) or 0) for r in intent_by_band]
     ax.bar(names, values, color=ACCENT)
     for x, v in enumerate(values):
         ax.text(x, v + 1, f"{v:.0f}%", ha="center", fontsize=9)
@@ -60,12 +68,14 @@ def turnover_lines(turnover: list[dict]) -> str:
         ("pct_annualised_turnover", "quarter, annualised", MUTED),
         ("pct_trailing_year_turnover", "trailing year", ACCENT),
     ):
-        ax.plot(periods, [r[key] for r in turnover], marker="o", color=color, label=label)
+        ax.plot(periods, [shown(r[key]) for r in turnover], marker="o", color=color, label=label)
     ax.axhspan(0, 12, color="#e3f1e3", label="healthy (under 10–12%)")
     ax.set_title("Staff turnover, all roles")
     ax.set_ylabel("% of average headcount per year")
     ax.set_xlabel("Calendar quarter")
-    ax.set_ylim(0, max([float(r["pct_annualised_turnover"] or 0) for r in turnover] + [40]) * 1.1)
+    ax.set_ylim(
+        0, max([float(shown(r["pct_annualised_turnover"]) or 0) for r in turnover] + [40]) * 1.1
+    )
     ax.tick_params(axis="x", labelrotation=60, labelsize=8)
     ax.legend(frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
@@ -80,7 +90,7 @@ def outcome_lines(outcomes: list[dict]) -> str:
         (left, "victimization_rate_per_1000", "Victims", "per 1,000 children"),
         (right, "fatality_rate_per_100k", "Maltreatment fatalities", "per 100,000 children"),
     ):
-        values = [r[key] for r in outcomes]
+        values = [shown(r[key]) for r in outcomes]
         ax.plot(years, values, marker="o", color=ACCENT)
         for x, v in enumerate(values):
             if v is not None:
@@ -107,7 +117,7 @@ def disparity_bars(equity: list[dict], labels: dict[str, str]) -> str:
     rows = [
         r
         for r in equity
-        if r["race_ethnicity_group"] != "all" and r["disparity_index_victims"] is not None
+        if r["race_ethnicity_group"] != "all" and shown(r["disparity_index_victims"]) is not None
     ]
     rows.sort(key=lambda r: r["disparity_index_victims"])
     fig, ax = plt.subplots(figsize=(7.5, 0.35 * len(rows) + 0.9))

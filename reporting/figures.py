@@ -6,11 +6,16 @@ happened on or before ``as_of``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+
+from publishing.catalog import Margin, Repeated
+from reporting.protection import ALL, Protected, protect, spec, with_total
+from reporting.suppression import shown
 
 HEADLINE_KEYS = (
     "reviews_completed",
@@ -77,7 +82,7 @@ def theme_prevalence(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
             from reviews.agg_review_theme_counts where counted_on <= ?
             group by io_theme
         )
-        select t.io_theme, t.reviews_with_theme, t.ios,
+        select t.io_theme, t.reviews_with_theme, t.ios, totals.reviews,
                round(100.0 * t.reviews_with_theme / nullif(totals.reviews, 0), 1) as pct_reviews
         from themes t cross join totals
         order by pct_reviews desc, io_theme
@@ -128,6 +133,7 @@ def intent_by_psych_safety(con: duckdb.DuckDBPyConnection, as_of: date) -> list[
         con,
         """
         select psychological_safety_band, count(*) as respondents,
+               count(*) filter (where intends_to_stay) as intends_to_stay,
                round(100.0 * avg(case when intends_to_stay then 1 else 0 end), 1)
                    as pct_intends_to_stay
         from workforce.fct_tasc_responses
@@ -176,16 +182,21 @@ def workforce_turnover(
     )
 
 
-def equity_table(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
-    """The partnership's outcomes by race/ethnicity group for the last completed fiscal year:
-    rates, disproportionality (share at the decision point / share of children) and disparity
-    (rate / the White rate), with the mart's reliability flags."""
+def outcomes_by_group(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
+    """The partnership's outcomes by race/ethnicity group ('all' for all children), every
+    completed federal fiscal year: counts, rates, disproportionality (share at the decision point
+    / share of children) and disparity (rate / the White rate), with the mart's reliability flags.
+    One frame for the outcomes table (the 'all' rows) and the equity table (the last year), so one
+    suppression covers both."""
     return _rows(
         con,
         """
         select fiscal_year, race_ethnicity_group, child_population,
-               children_investigated, victims, entries_to_care,
+               children_investigated, victims, entries_to_care, maltreatment_fatalities,
+               victims_with_recurrence, recurrence_victims, recurrence_window_months,
+               round(fatality_rate_per_100k, 2) as fatality_rate_per_100k,
                round(victimization_rate_per_1000, 2) as victimization_rate_per_1000,
+               round(100.0 * recurrence_rate, 1) as pct_recurrence,
                round(entry_rate_per_1000, 2) as entry_rate_per_1000,
                round(disproportionality_index_victims, 2) as disproportionality_index_victims,
                round(disparity_index_victims, 2) as disparity_index_victims,
@@ -194,31 +205,11 @@ def equity_table(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
                victimization_rate_is_unreliable, index_victims_is_unreliable,
                index_entries_is_unreliable
         from equity.agg_outcome_rates_by_group
-        where fiscal_year = (
-            select max(fiscal_year) from equity.agg_outcome_rates_by_group where fiscal_year <= ?
-        )
-        order by race_ethnicity_group = 'all' desc, child_population desc, race_ethnicity_group
+        where fiscal_year <= ?
+        order by fiscal_year, race_ethnicity_group = 'all' desc, child_population desc,
+                 race_ethnicity_group
         """,
         [last_completed_fiscal_year(as_of)],
-    )
-
-
-def outcome_rates(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict]:
-    """Partnership outcome rates for all children, per completed federal fiscal year."""
-    last_fy = last_completed_fiscal_year(as_of)
-    return _rows(
-        con,
-        """
-        select fiscal_year, child_population, maltreatment_fatalities, victims,
-               victims_with_recurrence, recurrence_window_months,
-               round(fatality_rate_per_100k, 2) as fatality_rate_per_100k,
-               round(victimization_rate_per_1000, 2) as victimization_rate_per_1000,
-               round(100.0 * recurrence_rate, 1) as pct_recurrence
-        from equity.agg_outcome_rates_by_group
-        where race_ethnicity_group = 'all' and fiscal_year <= ?
-        order by fiscal_year
-        """,
-        [last_fy],
     )
 
 
@@ -284,32 +275,138 @@ def data_quality(con: duckdb.DuckDBPyConnection) -> list[dict] | None:
     )
 
 
+THEMES = spec(
+    "themes",
+    grain=("io_theme",),
+    counts=("reviews_with_theme", "ios", "reviews"),
+    rates={"pct_reviews": ("reviews_with_theme", "reviews")},
+    repeated=(Repeated("reviews", ()),),  # every theme's denominator: all reviews
+)
+PARTNERS = spec(
+    "partners",
+    grain=("partner_agency",),
+    counts=("ios",),
+    rates={"pct_of_teamwork_ios": ("ios",)},
+    # a count and its share give the total: it is in the frame (and on the page)
+    margins=(Margin(group_by=(), total={"partner_agency": ALL}),),
+)
+ECONOMIC = spec(
+    "economic_by_cause",
+    grain=("cause_of_incident",),
+    counts=("reviews", "reviews_with_economic_support"),
+    rates={"pct_reviews": ("reviews", "reviews_with_economic_support")},
+    margins=(Margin(group_by=(), total={"cause_of_incident": ALL}),),
+)
+INTENT = spec(
+    "intent_by_band",
+    grain=("psychological_safety_band",),
+    counts=("respondents", "intends_to_stay"),
+    rates={"pct_intends_to_stay": ("respondents", "intends_to_stay")},
+)
+TURNOVER = spec(
+    "turnover",
+    grain=("period",),
+    counts=("separations", "average_headcount", "trailing_separations"),
+    rates={
+        "pct_annualised_turnover": ("separations", "average_headcount"),
+        "pct_trailing_year_turnover": ("trailing_separations",),
+    },
+)
+_VICTIMS = ("victims",)
+_ENTRIES = ("entries_to_care",)
+OUTCOMES = spec(
+    "outcomes_by_group",
+    grain=("fiscal_year", "race_ethnicity_group"),
+    # child_population is a census denominator, published as it is (as in the catalog)
+    counts=(
+        "children_investigated",
+        "victims",
+        "entries_to_care",
+        "maltreatment_fatalities",
+        "victims_with_recurrence",
+        "recurrence_victims",
+    ),
+    rates={
+        "fatality_rate_per_100k": ("maltreatment_fatalities",),
+        "victimization_rate_per_1000": _VICTIMS,
+        "pct_recurrence": ("victims_with_recurrence", "recurrence_victims"),
+        "entry_rate_per_1000": _ENTRIES,
+        "disproportionality_index_victims": _VICTIMS,
+        "disparity_index_victims": _VICTIMS,
+        "disproportionality_index_entries": _ENTRIES,
+        "disparity_index_entries": _ENTRIES,
+    },
+    margins=(Margin(group_by=("fiscal_year",), total={"race_ethnicity_group": ALL}),),
+)
+
+
+def protected_findings(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, Protected]:
+    """Every findings table or chart that shows counts of people or events, suppressed."""
+    partners = teamwork_partners(con, as_of)
+    by_cause = economic_support_by_cause(con, as_of)
+    frames = {
+        "themes": (pd.DataFrame(theme_prevalence(con, as_of)), THEMES),
+        "partners": (
+            with_total(partners, "partner_agency", PARTNERS.counts, pct_of_teamwork_ios=100.0),
+            PARTNERS,
+        ),
+        "economic_by_cause": (with_total(by_cause, "cause_of_incident", ECONOMIC.counts), ECONOMIC),
+        "intent_by_band": (pd.DataFrame(intent_by_psych_safety(con, as_of)), INTENT),
+        "turnover": (pd.DataFrame(workforce_turnover(con, as_of)), TURNOVER),
+        "outcomes_by_group": (pd.DataFrame(outcomes_by_group(con, as_of)), OUTCOMES),
+    }
+    total = frames["economic_by_cause"][0].iloc[-1]
+    if total["reviews"]:
+        # the total row's share, by the query's formula
+        frames["economic_by_cause"][0].loc[len(by_cause), "pct_reviews"] = round(
+            100.0 * int(total["reviews_with_economic_support"]) / int(total["reviews"]), 1
+        )
+    return {name: protect(frame, table) for name, (frame, table) in frames.items()}
+
+
+def _published_order(rows: list[dict], key: str, by: str) -> list[dict]:
+    """Rows by a published figure, highest first; hidden ones after them by key, the total last
+    (an order by a hidden figure would tell a reader where it lies)."""
+    return sorted(
+        rows,
+        key=lambda r: (r[key] == ALL, shown(r[by]) is None, -(shown(r[by]) or 0), r[key]),
+    )
+
+
 @dataclass
 class Figures:
     as_of: date
     headline: dict
     themes: list[dict]
-    partners: list[dict]
-    economic_by_cause: list[dict]
+    partners: list[dict]  # the last row is the total ("all")
+    economic_by_cause: list[dict]  # the last row is the total ("all")
     intent_by_band: list[dict]
     outcomes: list[dict]
     turnover: list[dict]
     equity: list[dict]
     data_quality: list[dict] | None = None  # None: no scorecard in this warehouse (a release)
+    protected: dict[str, Protected] = field(default_factory=dict)  # the suppressed frames
 
 
 def compute(
     con: duckdb.DuckDBPyConnection, as_of: date, semantic_manifest: Path | None = None
 ) -> Figures:
+    protected = protected_findings(con, as_of)
+    rows = {name: p.rows() for name, p in protected.items()}
+    by_group = rows["outcomes_by_group"]
+    last_year = max((r["fiscal_year"] for r in by_group), default=None)
     return Figures(
         as_of=as_of,
         headline=headline(con, as_of, semantic_manifest),
-        themes=theme_prevalence(con, as_of),
-        partners=teamwork_partners(con, as_of),
-        economic_by_cause=economic_support_by_cause(con, as_of),
-        intent_by_band=intent_by_psych_safety(con, as_of),
-        outcomes=outcome_rates(con, as_of),
-        turnover=workforce_turnover(con, as_of),
-        equity=equity_table(con, as_of),
+        themes=_published_order(rows["themes"], "io_theme", "pct_reviews"),
+        partners=_published_order(rows["partners"], "partner_agency", "ios"),
+        economic_by_cause=_published_order(
+            rows["economic_by_cause"], "cause_of_incident", "pct_reviews"
+        ),
+        intent_by_band=rows["intent_by_band"],
+        outcomes=[r for r in by_group if r["race_ethnicity_group"] == ALL],
+        turnover=rows["turnover"],
+        equity=[r for r in by_group if r["fiscal_year"] == last_year],
         data_quality=data_quality(con),
+        protected=protected,
     )

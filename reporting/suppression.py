@@ -1,42 +1,68 @@
-"""Small-cell rule for what the report publishes: no count from 1 to the threshold.
+"""How the report prints a count or rate cell: formatting only, never the rule.
 
-A count from 1 to the threshold (default 10, the partnership's rule) is shown as "1–10" and any
-percentage built on such a count is hidden. Zero is published. The rule itself (``is_small``,
-the default threshold) and complementary suppression live in ``publishing.suppression``; this
-module only formats cells, and the report's tables avoid totals beside suppressed parts.
+Every count and rate the report shows has been through ``publishing.suppression.suppress`` (see
+:mod:`reporting.protection`); a cell it hid arrives here as :class:`Hidden` with the rule that hid
+it. A count hidden by the primary rule is from 1 to the threshold, so it is printed "1–10"; a count
+hidden by the complementary rule, or a rate hidden because it is built on a hidden count, may be
+large, so it is printed "suppressed" and never as a range. Zero is published.
 """
 
 from __future__ import annotations
 
-from publishing.suppression import DEFAULT_THRESHOLD, is_small
+from dataclasses import dataclass
 
-__all__ = ["DEFAULT_THRESHOLD", "SUPPRESSED", "count_cell", "is_small", "pct_cell"]
+from publishing.suppression import DEFAULT_THRESHOLD, PRIMARY, is_small
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "SUPPRESSED",
+    "Hidden",
+    "count_cell",
+    "is_small",
+    "pct_cell",
+    "rate_cell",
+    "shown",
+]
 
 SUPPRESSED = "1–{threshold}"
 
 
-def count_cell(count: int | None, threshold: int = DEFAULT_THRESHOLD) -> str:
+@dataclass(frozen=True)
+class Hidden:
+    """A cell suppression hid: ``rule`` is primary, complementary or rate (the audit's)."""
+
+    rule: str
+    threshold: int = DEFAULT_THRESHOLD
+
+    def __str__(self) -> str:
+        if self.rule == PRIMARY:
+            return SUPPRESSED.format(threshold=self.threshold)
+        return "suppressed"
+
+
+def shown(value):
+    """The value a chart may draw: None for a hidden cell."""
+    return None if isinstance(value, Hidden) else value
+
+
+def count_cell(count, threshold: int = DEFAULT_THRESHOLD) -> str:
+    if isinstance(count, Hidden):
+        return str(count)
     if count is None:
         return "–"
-    if is_small(count, threshold):
+    if is_small(count, threshold):  # never reached by a suppressed frame; the safe side
         return SUPPRESSED.format(threshold=threshold)
     return f"{int(count):,}"
 
 
-def pct_cell(pct: float | None, *counts: int | None, threshold: int = DEFAULT_THRESHOLD) -> str:
-    """A percentage, hidden when any count it is built on is small."""
-    if pct is None or any(is_small(c, threshold) for c in counts):
+def rate_cell(rate, unit: str = "") -> str:
+    """A rate, percentage or index; ``unit`` is appended ("%" for percentages)."""
+    if isinstance(rate, Hidden):
         return "suppressed"
-    return f"{pct}%"
-
-
-def rate_cell(
-    rate: float | None, *counts: int | None, threshold: int = DEFAULT_THRESHOLD, unit: str = ""
-) -> str:
-    """A rate or index (per 1,000, per 100,000, a ratio), hidden when any count it is built on
-    is small; ``unit`` is appended ("%" for percentages)."""
     if rate is None:
         return "–"
-    if any(is_small(c, threshold) for c in counts):
-        return "suppressed"
     return f"{rate}{unit}"
+
+
+def pct_cell(pct) -> str:
+    return rate_cell(pct, unit="%")
