@@ -24,6 +24,8 @@ from pathlib import Path
 
 import duckdb
 
+from publishing.publish import sql_path
+
 # A member's own record-level data. Left out: workforce.fct_tasc_responses — anonymous survey
 # responses whose unit, role and tenure band could single out a respondent in a small team; the
 # member gets its survey results as the published, threshold-respecting aggregates instead.
@@ -77,12 +79,12 @@ def _split(con: duckdb.DuckDBPyConnection, relation: str, tmp: Path) -> dict:
         folder = tmp / f"{relation}.{fmt}"
         con.execute(
             f"copy (select * from {relation} where jurisdiction_id is not null order by all) "
-            f"to '{_sql_path(folder)}' ({options}, partition_by (jurisdiction_id), "
+            f"to '{sql_path(folder)}' ({options}, partition_by (jurisdiction_id), "
             "write_partition_columns true)"
         )
         empty = tmp / f"{relation}.empty.{fmt}"
         con.execute(
-            f"copy (select * from {relation} where false) to '{_sql_path(empty)}' ({options})"
+            f"copy (select * from {relation} where false) to '{sql_path(empty)}' ({options})"
         )
         files["dir"][fmt], files["empty"][fmt] = folder, empty
     return files
@@ -129,10 +131,6 @@ def _package(
         manifest = {"jurisdiction_id": jurisdiction, "version": version, "as_of": as_of}
         z.writestr("manifest.json", json.dumps({**manifest, "files": files}, indent=2) + "\n")
     return path
-
-
-def _sql_path(path: Path) -> str:
-    return path.as_posix().replace("'", "''")
 
 
 def _readme(jurisdiction: str, version: str, as_of: str | None, own: list[str]) -> str:

@@ -169,7 +169,7 @@ def _build(
         for t in tables:
             out = folder / "parquet" / t.schema / f"{t.name}.parquet"
             out.parent.mkdir(parents=True, exist_ok=True)
-            con.execute(f'copy "{t.schema}"."{t.name}" to \'{_sql_path(out)}\' (format parquet)')
+            con.execute(f'copy "{t.schema}"."{t.name}" to \'{sql_path(out)}\' (format parquet)')
             manifest["tables"][t.relation] = {
                 "rows": len(t.frame),
                 "parquet": out.relative_to(folder).as_posix(),
@@ -240,7 +240,8 @@ def _literal(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def _sql_path(path: Path) -> str:
+def sql_path(path: Path) -> str:
+    """A file path as a DuckDB string literal's contents."""
     return path.as_posix().replace("'", "''")
 
 

@@ -40,17 +40,15 @@ def _sources() -> list[dg.AssetKey]:
 def published_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    from orchestration.defs.reporting import failing_gates
+    from orchestration.defs.quality import refuse_while_gates_fail
     from publishing.extracts import build_extracts
     from publishing.publish import catalog_tables, current_path, publish
 
-    failing = failing_gates(context, PUBLISHED_KEY)
-    if failing:
-        raise dg.Failure(
-            description="Not published: upstream quality gates are failing; the last good "
-            "publication stays in place.",
-            metadata={"failing_gates": dg.MetadataValue.md("\n".join(f"- {k}" for k in failing))},
-        )
+    refuse_while_gates_fail(
+        context,
+        "Not published: upstream quality gates are failing; the last good publication stays in "
+        "place.",
+    )
     root = warehouse.published_dir
     with warehouse.connect(read_only=True) as con:
         tables, hidden = catalog_tables(con)

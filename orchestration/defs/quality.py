@@ -221,6 +221,23 @@ def failing_gates(instance: dg.DagsterInstance, asset_keys, current_run_id: str)
     return failing
 
 
+def refuse_while_gates_fail(context: dg.AssetExecutionContext, description: str, keys=None) -> None:
+    """Raise a Failure naming the failing gates when a gate on ``keys`` — by default every asset
+    upstream of the running one, in the whole code location's graph (a run of an asset alone is
+    a subset job whose own graph does not reach upstream) — blocks; see :func:`failing_gates`."""
+    if keys is None:
+        from orchestration.definitions import defs
+
+        key = context.asset_key
+        keys = dg.AssetSelection.assets(key).upstream().resolve(defs.resolve_asset_graph()) - {key}
+    failing = failing_gates(context.instance, keys, context.run.run_id)
+    if failing:
+        raise dg.Failure(
+            description=description,
+            metadata={"failing_gates": dg.MetadataValue.md("\n".join(f"- {k}" for k in failing))},
+        )
+
+
 _contracts = contract_files()
 soda_checks = [
     _gate(RAW_GATES, [c for c in _contracts if c.parent.name == "raw"]),

@@ -26,18 +26,6 @@ class ReportConfig(dg.Config):
     pdf: bool = False
 
 
-def failing_gates(context: dg.AssetExecutionContext, key: dg.AssetKey = REPORT_KEY) -> list[str]:
-    """Gates upstream of ``key`` whose latest evaluation blocks (see quality.failing_gates)."""
-    # The whole code location's graph: a run of the asset alone is a subset job whose own
-    # graph does not reach upstream.
-    from orchestration.definitions import defs
-    from orchestration.defs.quality import failing_gates as failing
-
-    graph = defs.resolve_asset_graph()
-    upstream = dg.AssetSelection.assets(key).upstream().resolve(graph) - {key}
-    return failing(context.instance, upstream, context.run.run_id)
-
-
 def _is_synthetic(landing: LandingZoneResource) -> bool:
     return (landing.root / SYNTHETIC_MARKER).exists()
 
@@ -64,15 +52,14 @@ def partnership_report(
     reports: ReportsResource,
     landing_zone: LandingZoneResource,
 ) -> dg.MaterializeResult:
+    from orchestration.defs.quality import refuse_while_gates_fail
     from reporting.build import build_report
 
-    failing = failing_gates(context)
-    if failing:
-        raise dg.Failure(
-            description="Report not rebuilt: upstream quality gates are failing; the last good "
-            "report stays in place.",
-            metadata={"failing_gates": dg.MetadataValue.md("\n".join(f"- {k}" for k in failing))},
-        )
+    refuse_while_gates_fail(
+        context,
+        "Report not rebuilt: upstream quality gates are failing; the last good report stays in "
+        "place.",
+    )
     as_of = date.fromisoformat(config.as_of) if config.as_of else date.today()
     with warehouse.connect(read_only=True) as con:
         headline = build_report(

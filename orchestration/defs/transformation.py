@@ -72,18 +72,15 @@ def _refuse_on_failing_raw_gates(context: dg.AssetExecutionContext) -> None:
     """Do not rebuild the marts from raw data whose gate blocks — in a later run too (the
     ``publish`` job, or dbt clicked alone in the UI): the marts keep their last good state."""
     from orchestration.defs.ingestion import RAW_GROUP
-    from orchestration.defs.quality import failing_gates
+    from orchestration.defs.quality import refuse_while_gates_fail
 
     raw_keys = [k for k in context.assets_def.keys_by_input_name.values() if k.path[0] == RAW_GROUP]
-    failing = failing_gates(context.instance, raw_keys, context.run.run_id)
-    if failing:
-        raise dg.Failure(
-            description=(
-                "dbt not run: raw quality gates are failing; the marts keep their last good "
-                "state. Fix the data (or record an override) and run the gate again."
-            ),
-            metadata={"failing_gates": dg.MetadataValue.md("\n".join(f"- {k}" for k in failing))},
-        )
+    refuse_while_gates_fail(
+        context,
+        "dbt not run: raw quality gates are failing; the marts keep their last good state. Fix "
+        "the data (or record an override) and run the gate again.",
+        raw_keys,
+    )
 
 
 def _build(context, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str]):

@@ -15,7 +15,7 @@ import pytest
 from publishing.attack import recover
 from publishing.catalog import load_catalog
 from publishing.publish import current_path
-from publishing.suppression import is_small, row_thresholds
+from publishing.suppression import is_small, jurisdiction_thresholds, row_thresholds
 
 TABLES = load_catalog().tables
 
@@ -31,13 +31,9 @@ def root(demo_refresh) -> Path:
 def thresholds(demo_refresh):
     con = duckdb.connect(str(demo_refresh.settings.warehouse), read_only=True)
     try:
-        rows = con.execute(
-            "select jurisdiction_id, small_cell_threshold, parent_jurisdiction_id "
-            "from membership.dim_jurisdictions"
-        ).fetchall()
+        return jurisdiction_thresholds(con)
     finally:
         con.close()
-    return {j: t for j, t, _ in rows if t is not None}, {j: p for j, _, p in rows}
 
 
 @pytest.fixture(scope="module")
