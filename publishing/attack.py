@@ -1,21 +1,27 @@
-"""An attacker on the published tables: recover hidden counts by subtraction.
+"""An attacker on the published tables: recover hidden counts from the published figures.
 
-Knowing what the catalog documents (which rows are totals of which, which counts add up, which
-figure repeats), it solves every identity with exactly one unknown cell, feeds what it learns back
-in until nothing more comes out, and multiplies a published rate by its published counts when only
-one of the counts it is built on is hidden. Used by the tests on the suppressed frames, and meant
-for the published DuckDB file, its Parquet files and PostgreSQL alike (it only reads a frame).
+It knows what the catalog documents — which rows are totals of which, which counts add up, which
+figure repeats, and which figures of one table sum another's (``links``) — and reads only the
+published frames (the published DuckDB file, its Parquet files or PostgreSQL alike). Three ways:
+
+1. subtraction: every identity with exactly one unknown cell is solved, and what is learnt is fed
+   back in until nothing more comes out;
+2. linear algebra: a hidden cell is also given back when the identities together fix it although
+   none has it as its only unknown (x + y = 7 and x - y = 1); each connected set of identities is
+   solved at once and a cell is recovered when no solution of the published figures can move it;
+3. rates: a published rate times its published counts gives back the one hidden count it is
+   built on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from publishing.catalog import CatalogTable
-from publishing.suppression import build_structure, is_small
+from publishing.catalog import CatalogTable, Link
+from publishing.suppression import Structure, build_joint, determined, is_small
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,7 @@ class Recovered:
     column: str
     value: int | None  # None: determined by a rate, whose formula the catalog does not hold
     how: str  # the identity or rate that gave it
+    table: str = ""
 
 
 def recover(
@@ -32,21 +39,39 @@ def recover(
     thresholds: Mapping[str, int],
     parents: Mapping[str, str | None] | None = None,
 ) -> list[Recovered]:
-    """Every hidden count of ``published`` the attacker recovers, and every small unpublished
-    remainder (a parent less its children) it can compute."""
-    published = published.reset_index(drop=True)
-    s = build_structure(published, table, thresholds, parents)
+    """Every hidden count of one published table the attacker recovers (on its own)."""
+    return recover_many({table.name: published}, [table], thresholds, parents)
+
+
+def recover_many(
+    published: Mapping[str, pd.DataFrame],
+    tables: Sequence[CatalogTable],
+    thresholds: Mapping[str, int],
+    parents: Mapping[str, str | None] | None = None,
+    links: Sequence[Link] = (),
+) -> list[Recovered]:
+    """Every hidden count of the published tables the attacker recovers, reading them together,
+    and every small unpublished remainder (a parent less its children) it can compute."""
+    published = {t.name: published[t.name].reset_index(drop=True) for t in tables}
+    s = build_joint(published, tables, thresholds, parents, links)
     known = {cid: v for cid, v in enumerate(s.values) if v is not None and not s.virtual[cid]}
     found: list[Recovered] = []
 
-    by_rate: set[int] = set()
-
     def learn(cid: int, value: int, how: str) -> None:
         known[cid] = value
-        pos, col = s.cells[cid]
+        table, pos, col = s.cells[cid]
         if not s.virtual[cid] or is_small(value, s.thresholds[cid]):
-            found.append(Recovered(pos, col, int(value), how))
+            found.append(Recovered(pos, col, int(value), how, table))
 
+    _subtract(s, known, learn)
+    for cid, value, how in determined(s, known):
+        learn(cid, value, how)
+    _subtract(s, known, learn)
+    found += _by_rates(published, tables, s, known)
+    return found
+
+
+def _subtract(s: Structure, known: dict[int, int], learn) -> None:
     changed = True
     while changed:
         changed = False
@@ -57,14 +82,21 @@ def recover(
             cid, k = unknown[0]
             learn(cid, -sum(known[c] * kk for c, kk in terms if c != cid) // k, kind)
             changed = True
+
+
+def _by_rates(published, tables, s: Structure, known) -> list[Recovered]:
+    """Hidden counts that a published rate and its other, published counts determine."""
+    found = []
+    for table in tables:
+        frame = published[table.name]
         for rate in table.rates:
-            for pos in range(len(published)):
-                if pd.isna(published.at[pos, rate.column]):
+            values = frame[rate.column].tolist()
+            for pos, v in enumerate(values):
+                if v is None or pd.isna(v):
                     continue
-                cids = [s.index[(pos, c)] for c in rate.built_on]
-                hidden = [c for c in cids if c not in known and c not in by_rate]
+                cids = [s.index[(table.name, pos, c)] for c in rate.built_on]
+                hidden = [c for c in cids if c not in known]
                 if len(hidden) == 1:
-                    # Determined (rate x published counts); not fed back into the identities.
-                    by_rate.add(hidden[0])
-                    found.append(Recovered(pos, s.cells[hidden[0]][1], None, f"rate {rate.column}"))
+                    col = s.cells[hidden[0]][2]
+                    found.append(Recovered(pos, col, None, f"rate {rate.column}", table.name))
     return found

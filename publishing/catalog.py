@@ -73,6 +73,18 @@ class Carry:
 
 
 @dataclass(frozen=True)
+class WindowSum:
+    """A count summing another count over the rows of its group from ``start`` to its ``order``
+    (e.g. fatalities pooled over the fiscal years from pooled_from_fiscal_year to fiscal_year)."""
+
+    total: str
+    part: str
+    group_by: tuple[str, ...]
+    order: str
+    start: str
+
+
+@dataclass(frozen=True)
 class CatalogTable:
     name: str  # published as `schema.table`, the mart's own name
     source: str
@@ -86,6 +98,7 @@ class CatalogTable:
     row_sums: tuple[RowSum, ...] = ()
     repeated: tuple[Repeated, ...] = ()
     carry: tuple[Carry, ...] = ()
+    window_sums: tuple[WindowSum, ...] = ()
     hierarchy: str = "separate"
     # mart columns left out of the published table, with the reason in the yml (a figure whose
     # identity with the published counts the rule does not model)
@@ -108,7 +121,30 @@ class CatalogTable:
             names |= {r.column, *r.group_by}
         for c in self.carry:
             names |= {c.from_column, c.to_column, c.start, c.end, *c.group_by}
+        for w in self.window_sums:
+            names |= {w.total, w.part, w.order, w.start, *w.group_by}
         return names
+
+
+@dataclass(frozen=True)
+class LinkSide:
+    """Rows of one published table that one side of a link sums, grouped by ``key``."""
+
+    table: str
+    counts: tuple[str, ...]  # summed; the i-th of each side pair up
+    key: tuple[str, ...]  # SQL expressions over the table's columns; the sides' keys pair up
+    where: str = "true"  # SQL: the rows this side sums
+    one_per: tuple[str, ...] = ()  # a figure repeated on rows: take one row per these columns
+
+
+@dataclass(frozen=True)
+class Link:
+    """An identity between two published tables: per key, the ``left`` rows' counts summed equal
+    the ``right`` rows' counts summed (one figure on each side: the same figure published twice)."""
+
+    name: str
+    left: LinkSide
+    right: LinkSide
 
 
 @dataclass(frozen=True)
@@ -121,6 +157,7 @@ class Excluded:
 class Catalog:
     tables: tuple[CatalogTable, ...]
     excluded: tuple[Excluded, ...]
+    links: tuple[Link, ...] = ()
 
     def table(self, name: str) -> CatalogTable:
         for t in self.tables:
@@ -197,6 +234,10 @@ def _table(entry: dict) -> CatalogTable:
             Carry(c["from"], c["to"], t(c["group_by"]), c["start"], c["end"])
             for c in entry.get("carry", [])
         ),
+        window_sums=t(
+            WindowSum(w["total"], w["part"], t(w["group_by"]), w["order"], w["start"])
+            for w in entry.get("window_sums", [])
+        ),
         hierarchy=entry.get("hierarchy", "separate"),
         unpublished=t(entry.get("unpublished", [])),
         columns=model["columns"],
@@ -226,9 +267,42 @@ def _validate(table: CatalogTable) -> None:
     for s in table.row_sums:
         if not {s.total, *s.plus, *s.minus} <= counts:
             raise CatalogError(f"{table.name}: row sum {s.total} over a column that is no count")
-    for name in [n for cm in table.column_margins for n in (cm.part, cm.total)]:
+    pairs = [(cm.part, cm.total) for cm in table.column_margins]
+    pairs += [(w.part, w.total) for w in table.window_sums]
+    for name in [n for pair in pairs for n in pair]:
         if name not in counts:
-            raise CatalogError(f"{table.name}: column margin over {name}, which is no count")
+            raise CatalogError(f"{table.name}: a sum over {name}, which is no count")
+
+
+def _side(entry: dict) -> LinkSide:
+    t = tuple
+    return LinkSide(
+        table=entry["table"],
+        counts=t(entry["counts"]),
+        key=t(entry.get("key", [])),
+        where=entry.get("where", "true"),
+        one_per=t(entry.get("one_per", [])),
+    )
+
+
+def _link(entry: dict, tables: dict[str, CatalogTable]) -> Link:
+    link = Link(name=entry["name"], left=_side(entry["left"]), right=_side(entry["right"]))
+    where = f"link '{link.name}'"
+    for side in (link.left, link.right):
+        table = tables.get(side.table)
+        if table is None:
+            raise CatalogError(f"{where}: {side.table} is not a published table")
+        missing = sorted(set(side.counts) - set(table.counts))
+        if missing:
+            raise CatalogError(f"{where}: {side.table} has no count(s) {missing}")
+        missing = sorted(set(side.one_per) - set(table.columns))
+        if missing:
+            raise CatalogError(f"{where}: {side.table} has no column(s) {missing}")
+    if len(link.left.counts) != len(link.right.counts):
+        raise CatalogError(f"{where}: the two sides sum a different number of counts")
+    if len(link.left.key) != len(link.right.key):
+        raise CatalogError(f"{where}: the two sides' keys differ in length")
+    return link
 
 
 def catalog_from(path: Path) -> Catalog:
@@ -241,7 +315,9 @@ def catalog_from(path: Path) -> Catalog:
     both = set(names) & {e.source for e in excluded}
     if both:
         raise CatalogError(f"both published and excluded: {sorted(both)}")
-    return Catalog(tables=tables, excluded=excluded)
+    by_name = {t.name: t for t in tables}
+    links = tuple(_link(e, by_name) for e in raw.get("links", []))
+    return Catalog(tables=tables, excluded=excluded, links=links)
 
 
 @functools.cache

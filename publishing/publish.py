@@ -252,12 +252,14 @@ def catalog_tables(con: duckdb.DuckDBPyConnection) -> tuple[list[PublishedTable]
     """Every catalog table read from the marts on ``con`` and suppressed (the one place:
     ``publishing.suppression``), with its dbt descriptions; and how many cells each rule hid."""
     from publishing.catalog import load_catalog
-    from publishing.suppression import suppress_relation
+    from publishing.suppression import suppress_catalog
 
     descriptions = _column_descriptions()
     tables, hidden = [], {}
-    for table in load_catalog().tables:
-        suppressed = suppress_relation(con, table)
+    catalog = load_catalog()
+    everything = suppress_catalog(con, catalog)  # together: the links between tables hold
+    for table in catalog.tables:
+        suppressed = everything[table.name]
         for cell in suppressed.cells:
             hidden[cell.rule] = hidden.get(cell.rule, 0) + 1
         schema, name = table.name.split(".", 1)

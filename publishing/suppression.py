@@ -16,14 +16,15 @@ times a published denominator gives a hidden count back.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from publishing.catalog import CatalogTable
+from publishing.catalog import Catalog, CatalogTable, Link, LinkSide, load_catalog
 
 DEFAULT_THRESHOLD = 10
 PRIMARY, COMPLEMENTARY, RATE = "primary", "complementary", "rate"
@@ -38,19 +39,22 @@ def is_small(count, threshold: int | None = DEFAULT_THRESHOLD) -> bool:
 
 @dataclass
 class Structure:
-    """The count cells of a table and the linear identities between them (sum of coef * cell = 0).
+    """The count cells of one or more tables and the linear identities between them
+    (sum of coef * cell = 0), within a table (the catalog's per-table declarations) and between
+    tables (the catalog's ``links``).
 
-    Cells are (row position, column); a virtual cell (row -1) is a remainder nobody publishes."""
+    Cells are (table, row position, column); a virtual cell (row -1) is a remainder nobody
+    publishes."""
 
-    cells: list[tuple[int, str]] = field(default_factory=list)
+    cells: list[tuple[str, int, str]] = field(default_factory=list)
     values: list = field(default_factory=list)  # None when not known
     thresholds: list[int] = field(default_factory=list)
     virtual: list[bool] = field(default_factory=list)
     constraints: list[tuple[str, tuple[tuple[int, int], ...]]] = field(default_factory=list)
-    index: dict[tuple[int, str], int] = field(default_factory=dict)
+    index: dict[tuple[str, int, str], int] = field(default_factory=dict)
 
-    def add_virtual(self, name: str, threshold: int) -> int:
-        self.cells.append((-1, name))
+    def add_virtual(self, table: str, name: str, threshold: int) -> int:
+        self.cells.append((table, -1, name))
         self.values.append(None)
         self.thresholds.append(threshold)
         self.virtual.append(True)
@@ -99,25 +103,32 @@ def build_structure(
     table: CatalogTable,
     thresholds: Mapping[str, int],
     parents: Mapping[str, str | None] | None = None,
+    s: Structure | None = None,
 ) -> Structure:
-    """The identities the catalog declares, over the rows of ``frame`` (its values may be NULL)."""
+    """The identities the catalog declares within ``table``, over the rows of ``frame`` (its
+    values may be NULL), added to ``s`` (a new structure by default)."""
     frame = frame.reset_index(drop=True)
-    s = Structure()
+    s = Structure() if s is None else s
+    first_constraint = len(s.constraints)
     row_thr = row_thresholds(frame, table, thresholds)
+    name = table.name
     for col in table.counts:
         for pos, v in enumerate(frame[col].tolist()):
-            s.index[(pos, col)] = len(s.cells)
-            s.cells.append((pos, col))
+            s.index[(name, pos, col)] = len(s.cells)
+            s.cells.append((name, pos, col))
             s.values.append(_known(v))
             s.thresholds.append(row_thr[pos])
             s.virtual.append(False)
-    cell = s.index.__getitem__
+
+    def cell(key: tuple[int, str]) -> int:
+        return s.index[(name, *key)]
+
     everything = pd.Series(True, index=frame.index)
 
-    def sum_with_rest(kind: str, total: int, parts: list[int], rest: bool, name: str) -> None:
+    def sum_with_rest(kind: str, total: int, parts: list[int], rest: bool, what: str) -> None:
         terms = [(cell((total, c)), 1)] + [(cell((p, c)), -1) for p in parts]
         if rest:
-            terms.append((s.add_virtual(name, row_thr[total]), -1))
+            terms.append((s.add_virtual(name, what, row_thr[total]), -1))
         s.add(kind, terms)
 
     for m in table.margins:
@@ -163,13 +174,79 @@ def build_structure(
                 kids = [r for j, r in by_member.items() if parents.get(j) == member]
                 for c in table.counts if kids else ():
                     sum_with_rest("hierarchy", parent_row, kids, True, f"rest of {c} in {member}")
-    # A remainder is known when every other cell of its identity is.
-    for _, terms in s.constraints:
+    for ws in table.window_sums:
+        groups = _groups(frame, everything, ws.group_by)
+        order, start = frame[ws.order].tolist(), frame[ws.start].tolist()
+        for rows in groups.values():
+            for r in rows:
+                if pd.isna(order[r]) or pd.isna(start[r]):
+                    continue
+                parts = [p for p in rows if start[r] <= order[p] <= order[r]]
+                terms = [(cell((r, ws.total)), 1)] + [(cell((p, ws.part)), -1) for p in parts]
+                s.add("window sum", terms)
+    _know_remainders(s, first_constraint)
+    return s
+
+
+def _know_remainders(s: Structure, first: int = 0) -> None:
+    """A remainder is known (to the publisher) when every other cell of its identity is."""
+    for _, terms in s.constraints[first:]:
         for cid, coef in terms:
             if s.virtual[cid]:
                 vals = [(s.values[c], k) for c, k in terms if c != cid]
                 if all(v is not None for v, _ in vals):
                     s.values[cid] = sum(v * k for v, k in vals) * -coef
+
+
+def _link_rows(frame: pd.DataFrame, side: LinkSide) -> dict[tuple, list[int]]:
+    """Row positions of ``frame`` that one side of a link sums, by link key (DuckDB evaluates the
+    side's SQL over the frame); one row per ``one_per`` group where a figure repeats."""
+    data = frame.reset_index(drop=True).assign(__pos=range(len(frame)))
+    keys = ", ".join(f"({k}) as __k{i}" for i, k in enumerate(side.key)) or "1 as __k0"
+    sql = f"select __pos, {keys} from data where {side.where}"
+    if side.one_per:
+        by = ", ".join(f'"{c}"' for c in side.one_per)
+        sql += f" qualify row_number() over (partition by {by} order by __pos) = 1"
+    out: dict[tuple, list[int]] = {}
+    con = duckdb.connect()
+    try:
+        con.register("data", data)
+        for pos, *key in con.execute(sql + " order by __pos").fetchall():
+            out.setdefault(tuple(key), []).append(pos)
+    finally:
+        con.close()
+    return out
+
+
+def add_links(s: Structure, frames: Mapping[str, pd.DataFrame], links: Sequence[Link]) -> None:
+    """The identities between tables: per link key, the left rows' counts summed equal the right
+    rows' (a link whose tables are not all in ``frames`` does not apply)."""
+    first = len(s.constraints)
+    for link in links:
+        if link.left.table not in frames or link.right.table not in frames:
+            continue
+        left = _link_rows(frames[link.left.table], link.left)
+        right = _link_rows(frames[link.right.table], link.right)
+        for key in sorted(set(left) | set(right), key=repr):
+            for lc, rc in zip(link.left.counts, link.right.counts):
+                terms = [(s.index[(link.left.table, p, lc)], 1) for p in left.get(key, [])]
+                terms += [(s.index[(link.right.table, p, rc)], -1) for p in right.get(key, [])]
+                s.add(f"link '{link.name}'", terms)
+    _know_remainders(s, first)
+
+
+def build_joint(
+    frames: Mapping[str, pd.DataFrame],
+    tables: Sequence[CatalogTable],
+    thresholds: Mapping[str, int],
+    parents: Mapping[str, str | None] | None = None,
+    links: Sequence[Link] = (),
+) -> Structure:
+    """One structure over several tables: each table's own identities and the links between."""
+    s = Structure()
+    for table in tables:
+        build_structure(frames[table.name], table, thresholds, parents, s)
+    add_links(s, frames, links)
     return s
 
 
@@ -206,17 +283,55 @@ def suppress(
     *,
     complementary: bool = True,
 ) -> Suppressed:
-    """Hide the small counts of ``frame`` (a catalog table's rows), their complements and rates.
+    """Hide the small counts of ``frame`` (one table's rows), their complements and rates.
 
     ``complementary=False`` applies the primary rule only (what the attacker must defeat)."""
-    frame = frame.reset_index(drop=True)
-    s = build_structure(frame, table, thresholds, parents)
+    return suppress_many(
+        {table.name: frame}, [table], thresholds, parents, complementary=complementary
+    )[table.name]
+
+
+def suppress_many(
+    frames: Mapping[str, pd.DataFrame],
+    tables: Sequence[CatalogTable],
+    thresholds: Mapping[str, int],
+    parents: Mapping[str, str | None] | None = None,
+    links: Sequence[Link] = (),
+    *,
+    complementary: bool = True,
+    together: bool = True,
+) -> dict[str, Suppressed]:
+    """Suppress several tables together: a cell hidden in one table is protected in every table
+    the catalog's ``links`` tie it to (one figure published twice, a sum over another table).
+
+    ``complementary=False`` applies the primary rule only; ``together=False`` leaves out the last
+    step (no hidden cell fixed by the identities taken together) — both only to show the
+    attacker is real."""
+    frames = {t.name: frames[t.name].reset_index(drop=True) for t in tables}
+    s = build_joint(frames, tables, thresholds, parents, links)
     hidden: dict[int, tuple[str, str]] = {}
     for cid, (v, thr) in enumerate(zip(s.values, s.thresholds)):
         if is_small(v, thr):
             hidden[cid] = (PRIMARY, f"count from 1 to {thr}")
     if complementary:
         _complement(s, hidden)
+        if together:
+            _unfix(s, hidden)
+    by_table: dict[str, list[int]] = {}
+    for cid in sorted(hidden):
+        if not s.virtual[cid]:  # a remainder is never published: nothing to blank
+            by_table.setdefault(s.cells[cid][0], []).append(cid)
+    return {t.name: _blank(frames[t.name], t, s, by_table.get(t.name, []), hidden) for t in tables}
+
+
+def _blank(
+    frame: pd.DataFrame,
+    table: CatalogTable,
+    s: Structure,
+    cids: list[int],
+    hidden: Mapping[int, tuple[str, str]],
+) -> Suppressed:
+    """The table as published: its hidden counts and the rates built on them NULL."""
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_integer_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
@@ -225,11 +340,10 @@ def suppress(
     keys = [tuple(None if pd.isna(v) else v for v in k) for k in keys]
     cells = []
     hidden_rows: dict[str, list[int]] = {}
-    for cid in sorted(hidden):
-        pos, col = s.cells[cid]
-        if not s.virtual[cid]:  # a remainder is never published: nothing to blank
-            hidden_rows.setdefault(col, []).append(pos)
-            cells.append(SuppressedCell(pos, keys[pos], col, *hidden[cid]))
+    for cid in cids:
+        _, pos, col = s.cells[cid]
+        hidden_rows.setdefault(col, []).append(pos)
+        cells.append(SuppressedCell(pos, keys[pos], col, *hidden[cid]))
     for col, rows in hidden_rows.items():
         values = out[col].astype("Int64")
         values.iloc[rows] = pd.NA
@@ -280,10 +394,114 @@ def _complement(s: Structure, hidden: dict[int, tuple[str, str]]) -> None:
                 queued.add(m)
 
 
+def _unfix(s: Structure, hidden: dict[int, tuple[str, str]]) -> None:
+    """Hide more until no hidden cell is fixed by the identities taken together (a cell can be
+    worked out from several identities although none has it as its only hidden cell): for each
+    fixed cell, one more published cell of an identity it is in, then the worklist again."""
+    touching: dict[int, list[int]] = {}
+    for n, (_, terms) in enumerate(s.constraints):
+        for cid, _ in terms:
+            touching.setdefault(cid, []).append(n)
+    settled: set[tuple[int, ...]] = set()
+    while True:
+        known = {
+            cid: v
+            for cid, v in enumerate(s.values)
+            if v is not None and not s.virtual[cid] and cid not in hidden
+        }
+        targets = set(hidden)
+        found = determined(s, known, targets=targets, settled=settled)
+        fixed = [cid for cid, _, _ in found if cid in targets]
+        added, touched = False, set()
+        for cid in fixed:
+            if touched.intersection(touching.get(cid, [])):
+                continue  # an identity of it has one more hidden cell: solve again first
+            options = [
+                (c, n)
+                for n in touching.get(cid, [])
+                for c, _ in s.constraints[n][1]
+                if c in known and c not in hidden
+            ]
+            if not options:
+                continue
+            pick, n = min(options, key=lambda o: (s.values[o[0]] == 0, s.values[o[0]], o[0]))
+            kind, terms = s.constraints[n]
+            hidden[pick] = (COMPLEMENTARY, f"{kind} with {_name(s, terms, hidden)}, taken together")
+            known.pop(pick)
+            touched.update(touching[pick])
+            added = True
+        if not added:
+            return
+        _complement(s, hidden)
+
+
+def determined(
+    s: Structure,
+    known: Mapping[int, int],
+    *,
+    targets: set[int] | None = None,
+    settled: set[tuple[int, ...]] | None = None,
+) -> list[tuple[int, int, str]]:
+    """The unknown cells the identities fix, taken all together: (cell, value, how).
+
+    The identities with an unknown cell split into connected sets; for each set, A x = b over its
+    unknowns x, and a cell is fixed when every solution agrees on it — when the null space of A
+    has no component along it. Only sets holding one of ``targets`` (default: any) are solved;
+    ``settled`` collects the sets that fix nothing, which are not solved again."""
+    unknown = {cid for cid in range(len(s.cells)) if cid not in known}
+    rows = [terms for _, terms in s.constraints if any(c in unknown for c, _ in terms)]
+    parent: dict[int, int] = {}
+
+    def find(c: int) -> int:
+        while parent.setdefault(c, c) != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    for terms in rows:
+        cells = [c for c, _ in terms if c in unknown]
+        for c in cells[1:]:
+            parent[find(c)] = find(cells[0])
+    groups: dict[int, list] = {}
+    for terms in rows:
+        first = next(c for c, _ in terms if c in unknown)
+        groups.setdefault(find(first), []).append(terms)
+    out = []
+    for terms_list in groups.values():
+        cells = sorted({c for terms in terms_list for c, _ in terms if c in unknown})
+        if targets is not None and targets.isdisjoint(cells):
+            continue
+        if settled is not None and tuple(cells) in settled:
+            continue
+        col = {c: i for i, c in enumerate(cells)}
+        a = np.zeros((len(terms_list), len(cells)))
+        b = np.zeros(len(terms_list))
+        for r, terms in enumerate(terms_list):
+            for c, k in terms:
+                if c in col:
+                    a[r, col[c]] += k
+                else:
+                    b[r] -= k * known[c]
+        _, sv, vt = np.linalg.svd(a, full_matrices=True)
+        rank = int((sv > 1e-9 * max(1.0, sv[0] if len(sv) else 1.0)).sum())
+        null = vt[rank:]
+        free = np.abs(null).max(axis=0) if len(null) else np.zeros(len(cells))
+        fixed = [i for i in range(len(cells)) if free[i] < 1e-8]
+        if not fixed:
+            if settled is not None:
+                settled.add(tuple(cells))
+            continue
+        x = np.linalg.lstsq(a, b, rcond=None)[0]
+        how = "the identities taken together"
+        out += [(cells[i], round(float(x[i])), how) for i in fixed]
+    return out
+
+
 def _name(s: Structure, terms, hidden) -> str:
     cid = next(c for c, _ in terms if c in hidden)
-    pos, col = s.cells[cid]
-    return col if pos < 0 else f"{col} of row {pos}"
+    table, pos, col = s.cells[cid]
+    where = "" if all(s.cells[c][0] == table for c, _ in terms) else f" of {table}"
+    return f"{col}{where}" if pos < 0 else f"{col} of row {pos}{where}"
 
 
 def jurisdiction_thresholds(con: duckdb.DuckDBPyConnection) -> tuple[dict, dict]:
@@ -307,6 +525,23 @@ def read_relation(con: duckdb.DuckDBPyConnection, table: CatalogTable) -> pd.Dat
 def suppress_relation(
     con: duckdb.DuckDBPyConnection, table: CatalogTable, *, complementary: bool = True
 ) -> Suppressed:
+    """One catalog table on its own (no links): for tests and tools; publishing suppresses the
+    whole catalog together (:func:`suppress_catalog`)."""
     thresholds, parents = jurisdiction_thresholds(con)
     frame = read_relation(con, table)
     return suppress(frame, table, thresholds, parents, complementary=complementary)
+
+
+def suppress_catalog(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog | None = None,
+    *,
+    complementary: bool = True,
+) -> dict[str, Suppressed]:
+    """Every published table read from the marts and suppressed together, links included."""
+    catalog = catalog or load_catalog()
+    thresholds, parents = jurisdiction_thresholds(con)
+    frames = {t.name: read_relation(con, t) for t in catalog.tables}
+    return suppress_many(
+        frames, catalog.tables, thresholds, parents, catalog.links, complementary=complementary
+    )
