@@ -1,8 +1,8 @@
 """Serve the published tables from PostgreSQL, and each member its own record-level rows.
 
 BI tools that speak PostgreSQL read the same tables as the published DuckDB file: `load` copies
-every table of that file into PostgreSQL schema-for-schema (``reviews.agg_review_counts`` stays
-``reviews.agg_review_counts``), with matching column types (COPY, not row inserts) and the
+every table of that file into PostgreSQL schema-for-schema (``reviews.agg_ios_per_review``
+stays ``reviews.agg_ios_per_review``), with matching column types (COPY, not row inserts) and the
 DuckDB comments (the dbt descriptions) as ``COMMENT ON TABLE/COLUMN``.
 
 Record-level member data goes to schema ``member`` (one table per mart in

@@ -15,13 +15,13 @@ times a published denominator gives a hidden count back.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from publishing.catalog import Catalog, CatalogTable, Link, LinkSide, load_catalog
@@ -202,16 +202,19 @@ def _link_rows(frame: pd.DataFrame, side: LinkSide) -> dict[tuple, list[int]]:
     """Row positions of ``frame`` that one side of a link sums, by link key (DuckDB evaluates the
     side's SQL over the frame); one row per ``one_per`` group where a figure repeats."""
     data = frame.reset_index(drop=True).assign(__pos=range(len(frame)))
-    keys = ", ".join(f"({k}) as __k{i}" for i, k in enumerate(side.key)) or "1 as __k0"
-    sql = f"select __pos, {keys} from data where {side.where}"
+    keys = [f"({k}) as __k{i}" for i, k in enumerate(side.key)] or ["1 as __k0"]
+    if side.explode:
+        keys[-1] = f"unnest({side.key[-1]}) as __k{len(side.key) - 1}"
+    sql = f"select * from data where {side.where}"
     if side.one_per:
-        by = ", ".join(f'"{c}"' for c in side.one_per)
+        by = ", ".join(side.one_per)  # SQL expressions, like the key
         sql += f" qualify row_number() over (partition by {by} order by __pos) = 1"
+    sql = f"select __pos, {', '.join(keys)} from ({sql}) order by __pos"
     out: dict[tuple, list[int]] = {}
     con = duckdb.connect()
     try:
         con.register("data", data)
-        for pos, *key in con.execute(sql + " order by __pos").fetchall():
+        for pos, *key in con.execute(sql).fetchall():
             out.setdefault(tuple(key), []).append(pos)
     finally:
         con.close()
@@ -219,18 +222,23 @@ def _link_rows(frame: pd.DataFrame, side: LinkSide) -> dict[tuple, list[int]]:
 
 
 def add_links(s: Structure, frames: Mapping[str, pd.DataFrame], links: Sequence[Link]) -> None:
-    """The identities between tables: per link key, the left rows' counts summed equal the right
-    rows' (a link whose tables are not all in ``frames`` does not apply)."""
+    """The identities between tables: per link key on both sides, the left rows' counts summed
+    equal the right rows' (a link whose tables are not all in ``frames`` does not apply; a key on
+    one side only says its counts sum to 0, which tells nothing: hidden counts are never 0)."""
     first = len(s.constraints)
     for link in links:
         if link.left.table not in frames or link.right.table not in frames:
             continue
         left = _link_rows(frames[link.left.table], link.left)
         right = _link_rows(frames[link.right.table], link.right)
-        for key in sorted(set(left) | set(right), key=repr):
+        for key in sorted(set(left) & set(right), key=repr):
             for lc, rc in zip(link.left.counts, link.right.counts):
                 terms = [(s.index[(link.left.table, p, lc)], 1) for p in left.get(key, [])]
                 terms += [(s.index[(link.right.table, p, rc)], -1) for p in right.get(key, [])]
+                if link.remainder and terms:
+                    limit = max(s.thresholds[c] for c, _ in terms)
+                    rest = s.add_virtual(link.left.table, f"rest of {link.name} at {key}", limit)
+                    terms.append((rest, -1))
                 s.add(f"link '{link.name}'", terms)
     _know_remainders(s, first)
 
@@ -300,23 +308,46 @@ def suppress_many(
     *,
     complementary: bool = True,
     together: bool = True,
+    locked: Mapping[str, Suppressed] | None = None,
 ) -> dict[str, Suppressed]:
     """Suppress several tables together: a cell hidden in one table is protected in every table
     the catalog's ``links`` tie it to (one figure published twice, a sum over another table).
 
     ``complementary=False`` applies the primary rule only; ``together=False`` leaves out the last
     step (no hidden cell fixed by the identities taken together) — both only to show the
-    attacker is real."""
+    attacker is real.
+
+    ``locked`` tables (among ``tables``) are already published, as their ``Suppressed`` says:
+    their hidden cells are hidden and their published cells stay published, so only the other
+    tables' cells are hidden to protect them (the report, against the published warehouse)."""
     frames = {t.name: frames[t.name].reset_index(drop=True) for t in tables}
     s = build_joint(frames, tables, thresholds, parents, links)
+    locked = locked or {}
     hidden: dict[int, tuple[str, str]] = {}
+    frozen: set[int] = set()  # cells of locked tables: never hidden to protect another
+    for name, done in locked.items():
+        rules = {(c.row, c.column): (c.rule, c.reason) for c in done.cells}
+        for cid, (table, pos, col) in enumerate(s.cells):
+            if table == name:
+                frozen.add(cid)
+                if (pos, col) in rules:
+                    hidden[cid] = rules[(pos, col)]
     for cid, (v, thr) in enumerate(zip(s.values, s.thresholds)):
-        if is_small(v, thr):
+        if (cid not in frozen or s.virtual[cid]) and is_small(v, thr):
             hidden[cid] = (PRIMARY, f"count from 1 to {thr}")
+    if frozen:
+        # A cell the published tables fix on their own is public already: hiding it would
+        # protect nothing, so it is never chosen to protect another.
+        published = {
+            c: s.values[c]
+            for c in frozen
+            if c not in hidden and not s.virtual[c] and s.values[c] is not None
+        }
+        frozen |= {c for c, _, _ in determined(s, published)}
     if complementary:
-        _complement(s, hidden)
+        _complement(s, hidden, frozen)
         if together:
-            _unfix(s, hidden)
+            _unfix(s, hidden, frozen)
     by_table: dict[str, list[int]] = {}
     for cid in sorted(hidden):
         if not s.virtual[cid]:  # a remainder is never published: nothing to blank
@@ -364,7 +395,9 @@ def _blank(
     return Suppressed(frame=out, cells=cells)
 
 
-def _complement(s: Structure, hidden: dict[int, tuple[str, str]]) -> None:
+def _complement(
+    s: Structure, hidden: dict[int, tuple[str, str]], frozen: Set[int] = frozenset()
+) -> None:
     """Hide one more cell of every identity with exactly one hidden cell, until none is left.
 
     A worklist of identities: hiding a cell revisits only the identities it is in."""
@@ -382,7 +415,10 @@ def _complement(s: Structure, hidden: dict[int, tuple[str, str]]) -> None:
         open_ = [
             cid
             for cid, _ in terms
-            if not s.virtual[cid] and s.values[cid] is not None and cid not in hidden
+            if not s.virtual[cid]
+            and s.values[cid] is not None
+            and cid not in hidden
+            and cid not in frozen
         ]
         if not open_:
             continue  # every other cell is unknown already: nothing to subtract from
@@ -394,7 +430,9 @@ def _complement(s: Structure, hidden: dict[int, tuple[str, str]]) -> None:
                 queued.add(m)
 
 
-def _unfix(s: Structure, hidden: dict[int, tuple[str, str]]) -> None:
+def _unfix(
+    s: Structure, hidden: dict[int, tuple[str, str]], frozen: Set[int] = frozenset()
+) -> None:
     """Hide more until no hidden cell is fixed by the identities taken together (a cell can be
     worked out from several identities although none has it as its only hidden cell): for each
     fixed cell, one more published cell of an identity it is in, then the worklist again."""
@@ -410,7 +448,7 @@ def _unfix(s: Structure, hidden: dict[int, tuple[str, str]]) -> None:
             if v is not None and not s.virtual[cid] and cid not in hidden
         }
         targets = set(hidden)
-        found = determined(s, known, targets=targets, settled=settled)
+        found = determined(s, known, targets=targets, settled=settled, frozen=frozen)
         fixed = [cid for cid, _, _ in found if cid in targets]
         added, touched = False, set()
         for cid in fixed:
@@ -420,7 +458,7 @@ def _unfix(s: Structure, hidden: dict[int, tuple[str, str]]) -> None:
                 (c, n)
                 for n in touching.get(cid, [])
                 for c, _ in s.constraints[n][1]
-                if c in known and c not in hidden
+                if c in known and c not in hidden and c not in frozen
             ]
             if not options:
                 continue
@@ -432,22 +470,24 @@ def _unfix(s: Structure, hidden: dict[int, tuple[str, str]]) -> None:
             added = True
         if not added:
             return
-        _complement(s, hidden)
+        _complement(s, hidden, frozen)
 
 
 def determined(
     s: Structure,
     known: Mapping[int, int],
     *,
-    targets: set[int] | None = None,
+    targets: Set[int] | None = None,
     settled: set[tuple[int, ...]] | None = None,
+    frozen: Set[int] = frozenset(),
 ) -> list[tuple[int, int, str]]:
     """The unknown cells the identities fix, taken all together: (cell, value, how).
 
     The identities with an unknown cell split into connected sets; for each set, A x = b over its
     unknowns x, and a cell is fixed when every solution agrees on it — when the null space of A
     has no component along it. Only sets holding one of ``targets`` (default: any) are solved;
-    ``settled`` collects the sets that fix nothing, which are not solved again."""
+    ``settled`` collects the sets that fix nothing, which are not solved again; a set of
+    ``frozen`` cells only (tables already published, checked then) is not solved again."""
     unknown = {cid for cid in range(len(s.cells)) if cid not in known}
     rows = [terms for _, terms in s.constraints if any(c in unknown for c, _ in terms)]
     parent: dict[int, int] = {}
@@ -471,30 +511,76 @@ def determined(
         cells = sorted({c for terms in terms_list for c, _ in terms if c in unknown})
         if targets is not None and targets.isdisjoint(cells):
             continue
+        if frozen and frozen.issuperset(cells):
+            continue
         if settled is not None and tuple(cells) in settled:
             continue
-        col = {c: i for i, c in enumerate(cells)}
-        a = np.zeros((len(terms_list), len(cells)))
-        b = np.zeros(len(terms_list))
-        for r, terms in enumerate(terms_list):
-            for c, k in terms:
-                if c in col:
-                    a[r, col[c]] += k
-                else:
-                    b[r] -= k * known[c]
-        _, sv, vt = np.linalg.svd(a, full_matrices=True)
-        rank = int((sv > 1e-9 * max(1.0, sv[0] if len(sv) else 1.0)).sum())
-        null = vt[rank:]
-        free = np.abs(null).max(axis=0) if len(null) else np.zeros(len(cells))
-        fixed = [i for i in range(len(cells)) if free[i] < 1e-8]
+        fixed = _fixed_cells(terms_list, unknown, known)
         if not fixed:
             if settled is not None:
                 settled.add(tuple(cells))
             continue
-        x = np.linalg.lstsq(a, b, rcond=None)[0]
         how = "the identities taken together"
-        out += [(cells[i], round(float(x[i])), how) for i in fixed]
+        out += [(c, round(v), how) for c, v in sorted(fixed.items())]
     return out
+
+
+def _fixed_cells(rows: list, unknown: Set[int], known: Mapping[int, int]) -> dict[int, float]:
+    """The unknowns one connected set of identities fixes, with their values: Gauss-Jordan
+    elimination on the sparse rows (shortest row first, then its rarest cell: little fill-in),
+    to reduced row echelon form; a pivot cell is fixed when its row has no free cell left."""
+    eqs: list[dict[int, float]] = []
+    rhs: list[float] = []
+    for terms in rows:
+        eq: dict[int, float] = {}
+        b = 0.0
+        for c, k in terms:
+            if c in unknown:
+                eq[c] = eq.get(c, 0.0) + k
+            else:
+                b -= k * known[c]
+        eqs.append({c: k for c, k in eq.items() if k})
+        rhs.append(b)
+    where: dict[int, set[int]] = {}
+    for r, eq in enumerate(eqs):
+        for c in eq:
+            where.setdefault(c, set()).add(r)
+    pivot: dict[int, int] = {}  # row -> its pivot cell
+    heap = [(len(eq), r) for r, eq in enumerate(eqs)]
+    heapq.heapify(heap)
+    while heap:
+        size, r = heapq.heappop(heap)
+        eq = eqs[r]
+        if r in pivot or not eq:
+            continue
+        if size != len(eq):
+            heapq.heappush(heap, (len(eq), r))  # grew or shrank since: its place again
+            continue
+        c = min(eq, key=lambda x: (len(where[x]), x))
+        pivot[r] = c
+        k = eq[c]
+        for x in eq:
+            eq[x] /= k
+        rhs[r] /= k
+        for o in list(where[c]):
+            if o == r:
+                continue
+            other = eqs[o]
+            f = other[c]
+            for x, v in eq.items():
+                nv = other.get(x, 0.0) - f * v
+                if abs(nv) < 1e-9:
+                    if x in other:
+                        del other[x]
+                        where[x].discard(o)
+                else:
+                    if x not in other:
+                        where[x].add(o)
+                    other[x] = nv
+            rhs[o] -= f * rhs[r]
+            if o not in pivot:
+                heapq.heappush(heap, (len(other), o))
+    return {c: rhs[r] for r, c in pivot.items() if len(eqs[r]) == 1}
 
 
 def _name(s: Structure, terms, hidden) -> str:

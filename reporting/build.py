@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ingestion.reference import code_labels
 from reporting import charts, profiles, render, status, suppression
+from reporting.disclosure import protect_report
 from reporting.figures import Figures, compute
 
 SYNTHETIC_NOTE = (
@@ -139,8 +140,9 @@ def build_report(
     render the findings, every member's profile and the status report, print them to PDF
     (``pdf``: ~15 s for the ~40 pages, so a refresh asks for it with ``--pdf``), publish;
     return the headline."""
-    figures = compute(con, as_of, semantic_manifest)
-    member_profiles = profiles.compute_profiles(con, as_of)
+    protected = protect_report(con, as_of).frames  # findings and profiles, suppressed together
+    figures = compute(con, as_of, semantic_manifest, protected)
+    member_profiles = profiles.compute_profiles(con, as_of, protected)
     submission_status = status.compute(con, as_of)
     headline = dict(figures.headline)
     headline["synthetic"] = synthetic

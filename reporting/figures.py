@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from publishing.catalog import Margin, Repeated
-from reporting.protection import ALL, Protected, protect, spec, with_total
+from publishing.catalog import Link, LinkSide, Margin, Repeated, load_catalog
+from reporting.protection import ALL, Protected, spec, with_total
 from reporting.suppression import shown
 
 HEADLINE_KEYS = (
@@ -28,8 +28,8 @@ HEADLINE_KEYS = (
     "jurisdictions_joined_in_prior_year",
 )
 
-# The marts the report reads; the report asset depends on exactly these.
-REPORT_MARTS = (
+# The marts the report's queries read ...
+_QUERIED = (
     ("reviews", "agg_review_counts"),
     ("reviews", "agg_review_theme_counts"),
     ("reviews", "fct_improvement_opportunities"),
@@ -44,6 +44,11 @@ REPORT_MARTS = (
     ("membership", "fct_submission_coverage"),
     ("data_quality", "agg_quality_scorecard"),
     ("data_quality", "agg_quarantine_reasons"),
+)
+# ... and those it is suppressed against (the published warehouse's: reporting.disclosure). The
+# report asset depends on exactly these.
+REPORT_MARTS = tuple(
+    sorted(set(_QUERIED) | {tuple(t.source.split(".")) for t in load_catalog().tables})
 )
 
 
@@ -340,8 +345,9 @@ OUTCOMES = spec(
 )
 
 
-def protected_findings(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, Protected]:
-    """Every findings table or chart that shows counts of people or events, suppressed."""
+def findings_frames(con: duckdb.DuckDBPyConnection, as_of: date) -> dict:
+    """Every findings table or chart that shows counts of people or events, as a frame with the
+    spec it is suppressed with: name -> (frame, spec)."""
     partners = teamwork_partners(con, as_of)
     by_cause = economic_support_by_cause(con, as_of)
     frames = {
@@ -361,7 +367,158 @@ def protected_findings(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str,
         frames["economic_by_cause"][0].loc[len(by_cause), "pct_reviews"] = round(
             100.0 * int(total["reviews_with_economic_support"]) / int(total["reviews"]), 1
         )
-    return {name: protect(frame, table) for name, (frame, table) in frames.items()}
+    return frames
+
+
+def _side(table: str, counts, key, where: str = "true", **kw) -> LinkSide:
+    return LinkSide(table=table, counts=tuple(counts), key=tuple(key), where=where, **kw)
+
+
+def quarters_to(as_of: date) -> str:
+    """SQL: the catalog's quarterly rows wholly on or before ``as_of``."""
+    return f"period_end_date <= date '{as_of.isoformat()}'"
+
+
+# The four quarters whose trailing year a quarter's figures count in: its own and the next three.
+TRAILING_PERIODS = (
+    "[strftime(period_start_date + to_months(3 * i), '%Y') || '-Q' || "
+    "quarter(period_start_date + to_months(3 * i)) for i in range(4)]"
+)
+THEME_SHARES = "reviews.agg_review_theme_shares"
+CAUSE_SHARES = "reviews.agg_review_theme_cause_shares"
+PARTNER_COUNTS = "reviews.agg_review_theme_partner_counts"
+IOS_PER_REVIEW = "reviews.agg_ios_per_review"
+OUTCOME_RATES = "equity.agg_outcome_rates_by_group"
+INTENT_BANDS = "workforce.agg_intent_to_stay_by_psych_safety"
+TURNOVER_MART = "workforce.agg_workforce_turnover"
+
+
+def findings_links(as_of: date) -> list[Link]:
+    """What ties each findings frame to the published warehouse: the same reviews, IOs, people
+    and staff counted by quarter or year there. The findings count to the day of ``as_of``, the
+    warehouse by whole quarter: the days of a quarter not yet over are a rest nobody publishes
+    (``remainder``), protected like a hidden count when it is small."""
+    q = quarters_to(as_of)
+    fy = last_completed_fiscal_year(as_of)
+    everyone = "denominator_scope = 'record_and_summary_reviews'"
+    record = "denominator_scope = 'record_level_reviews'"
+    teamwork = "io_theme = 'teamwork_coordination'"
+    by_theme, by_cause, by_partner = ("io_theme",), ("cause_of_incident",), ("partner_agency",)
+    some = "{} <> 'all'"
+    return [
+        Link(
+            "a theme's reviews and IOs are the quarters' (all members)",
+            _side(THEMES.name, ("reviews_with_theme", "ios"), by_theme),
+            _side(
+                THEME_SHARES,
+                ("reviews_with_theme", "ios_in_theme"),
+                by_theme,
+                f"{everyone} and {q}",
+            ),
+            remainder=True,
+        ),
+        Link(
+            "the reviews the themes are shares of are the quarters'",
+            _side(THEMES.name, ("reviews",), ("'all'",), one_per=("1",)),
+            _side(IOS_PER_REVIEW, ("reviews_completed",), ("'all'",), q),
+            remainder=True,
+        ),
+        Link(
+            "a partner's teamwork IOs are the quarters'",
+            _side(PARTNERS.name, ("ios",), by_partner, some.format("partner_agency")),
+            _side(PARTNER_COUNTS, ("ios_with_partner",), by_partner, f"{teamwork} and {q}"),
+            remainder=True,
+        ),
+        Link(
+            "the teamwork IOs are the quarters'",
+            _side(PARTNERS.name, ("ios",), ("'all'",), "partner_agency = 'all'"),
+            _side(
+                PARTNER_COUNTS,
+                ("ios_in_theme",),
+                ("'all'",),
+                f"{teamwork} and {q}",
+                one_per=("period",),
+            ),
+            remainder=True,
+        ),
+        Link(
+            "a cause's record-level reviews are the quarters'",
+            _side(ECONOMIC.name, ("reviews",), by_cause, some.format("cause_of_incident")),
+            _side(
+                CAUSE_SHARES,
+                ("reviews_in_scope",),
+                by_cause,
+                q,
+                one_per=("period", "cause_of_incident"),
+            ),
+            remainder=True,
+        ),
+        Link(
+            "a cause's reviews with an economic-support IO are the quarters'",
+            _side(
+                ECONOMIC.name,
+                ("reviews_with_economic_support",),
+                by_cause,
+                some.format("cause_of_incident"),
+            ),
+            _side(
+                CAUSE_SHARES,
+                ("reviews_with_theme",),
+                by_cause,
+                f"io_theme = 'economic_support' and {q}",
+            ),
+            remainder=True,
+        ),
+        Link(
+            "the record-level reviews and those with an economic-support IO are the quarters'",
+            _side(
+                ECONOMIC.name,
+                ("reviews", "reviews_with_economic_support"),
+                ("'all'",),
+                "cause_of_incident = 'all'",
+            ),
+            _side(
+                THEME_SHARES,
+                ("reviews_in_scope", "reviews_with_theme"),
+                ("'all'",),
+                f"{record} and io_theme = 'economic_support' and {q}",
+            ),
+            remainder=True,
+        ),
+        Link(
+            "a band's respondents answering intent are the survey's",
+            _side(INTENT.name, ("respondents",), ("psychological_safety_band",)),
+            _side(INTENT_BANDS, ("respondents_answering_intent",), ("psychological_safety_band",)),
+            remainder=True,
+        ),
+        Link(
+            "a quarter's separations are the members'",
+            _side(TURNOVER.name, ("separations",), ("period",)),
+            _side(TURNOVER_MART, ("separations",), ("period",), f"role = 'all' and {q}"),
+        ),
+        Link(
+            "a trailing year's separations are its quarters' (members with four)",
+            _side(TURNOVER.name, ("trailing_separations",), ("period",)),
+            _side(
+                TURNOVER_MART,
+                ("separations",),
+                (TRAILING_PERIODS,),
+                f"role = 'all' and {q}",
+                explode=True,
+            ),
+            remainder=True,
+        ),
+        Link(
+            "the outcome counts by group are the published ones",
+            _side(OUTCOMES.name, OUTCOMES.counts, ("fiscal_year", "race_ethnicity_group")),
+            _side(
+                OUTCOME_RATES,
+                OUTCOMES.counts,
+                ("fiscal_year", "race_ethnicity_group"),
+                f"fiscal_year <= {fy}",
+            ),
+        ),
+    ]
 
 
 def _published_order(rows: list[dict], key: str, by: str) -> list[dict]:
@@ -389,9 +546,17 @@ class Figures:
 
 
 def compute(
-    con: duckdb.DuckDBPyConnection, as_of: date, semantic_manifest: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    semantic_manifest: Path | None = None,
+    protected: dict[str, Protected] | None = None,
 ) -> Figures:
-    protected = protected_findings(con, as_of)
+    """The findings' figures; ``protected``: the report's suppressed frames
+    (:func:`reporting.disclosure.protect_report`), computed here when not given."""
+    if protected is None:
+        from reporting.disclosure import protect_report
+
+        protected = protect_report(con, as_of).frames
     rows = {name: p.rows() for name, p in protected.items()}
     by_group = rows["outcomes_by_group"]
     last_year = max((r["fiscal_year"] for r in by_group), default=None)

@@ -19,16 +19,27 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from publishing.catalog import CatalogTable, Margin
-from publishing.suppression import jurisdiction_thresholds
-from reporting.figures import _rows, last_completed_fiscal_year
+from publishing.catalog import CatalogTable, Link, Margin
+from reporting.figures import (
+    ECONOMIC,
+    INTENT_BANDS,
+    IOS_PER_REVIEW,
+    OUTCOME_RATES,
+    THEMES,
+    TRAILING_PERIODS,
+    TURNOVER,
+    TURNOVER_MART,
+    _rows,
+    _side,
+    last_completed_fiscal_year,
+    quarters_to,
+)
 from reporting.protection import (
     ALL,
     MEMBER,
     PARTNERSHIP,
     Protected,
     partnership_margin,
-    protect,
     spec,
     split,
 )
@@ -366,14 +377,14 @@ class Profile:
 
 def profile_frames(
     con: duckdb.DuckDBPyConnection, as_of: date, member_rows: list[dict] | None = None
-) -> tuple[dict[str, Protected], dict[str, dict]]:
-    """Every profile measure for all members together, suppressed once; and each member's
-    sharing levels (which decide the members a measure shows)."""
+) -> tuple[dict, dict[str, dict]]:
+    """Every profile measure for all members together, as a frame with the spec it is suppressed
+    with (name -> (frame, spec)); and each member's sharing levels (which decide the members a
+    measure shows)."""
     member_rows = members(con, as_of) if member_rows is None else member_rows
     ids = [m["jurisdiction_id"] for m in member_rows]
     sharing = {j: sharing_levels(con, j, as_of) for j in ids}
     record = {ds: [j for j in ids if sharing[j].get(ds) == "record"] for ds in DATA_SETS}
-    thresholds, parents = jurisdiction_thresholds(con)
     built = {
         "reviews": review_frame(con, as_of, ids),
         "economic_by_cause": economic_frame(con, as_of, record["reviews"]),
@@ -381,9 +392,118 @@ def profile_frames(
         "turnover": turnover_frame(con, as_of, ids),
         "outcomes": outcome_frame(con, as_of, ids),
     }
-    return {
-        name: protect(frame, table, thresholds, parents) for name, (frame, table) in built.items()
-    }, sharing
+    return {f"profile {name}": frame for name, frame in built.items()}, sharing
+
+
+def profile_links(as_of: date, built: dict) -> list[Link]:
+    """What ties the profile frames to the published warehouse and to the findings: a member's
+    reviews and survey respondents by quarter or wave there, and the partnership's row, which
+    repeats the findings' figures (``remainder`` where the profile counts to the day and the
+    warehouse by quarter or by wave)."""
+    q = quarters_to(as_of)
+    fy = last_completed_fiscal_year(as_of)
+    member, partnership = f"scope = '{MEMBER}'", f"scope = '{PARTNERSHIP}'"
+    jur = ("jurisdiction_id",)
+    everyone = ("'all'",)
+    reviews = built["profile reviews"][1]
+    themes = [c[2:] for c in reviews.counts if c.startswith("n:")]
+    economic = built["profile economic_by_cause"][1]
+    survey = built["profile survey"][1]
+    turnover = built["profile turnover"][1]
+    outcomes = built["profile outcomes"][1]
+    by_group = "workforce.agg_tasc_scores_by_group"
+    total = "grouping_dimension = 'total'"
+    return [
+        Link(
+            "a member's reviews and IOs are its quarters'",
+            _side(reviews.name, ("reviews", "ios"), jur, member),
+            _side(IOS_PER_REVIEW, ("reviews_completed", "ios_identified"), jur, q),
+            remainder=True,
+        ),
+        Link(
+            "the partnership's reviews are the findings'",
+            _side(reviews.name, ("reviews",), everyone, partnership),
+            _side(THEMES.name, ("reviews",), everyone, one_per=("1",)),
+        ),
+        *(
+            Link(
+                f"the partnership's reviews with a {t} IO are the findings'",
+                _side(reviews.name, (f"n:{t}",), everyone, partnership),
+                _side(THEMES.name, ("reviews_with_theme",), everyone, f"io_theme = '{t}'"),
+            )
+            for t in themes
+        ),
+        Link(
+            "the partnership's reviews by cause are the findings'",
+            _side(economic.name, economic.counts, ("cause_of_incident",), partnership),
+            _side(ECONOMIC.name, economic.counts, ("cause_of_incident",)),
+        ),
+        Link(
+            "a member's survey respondents are its waves'",
+            _side(
+                survey.name,
+                ("respondents", "psych_safety_respondents", "intent_respondents"),
+                jur,
+                member,
+            ),
+            _side(
+                by_group,
+                ("respondents", "psychological_safety_respondents", "intent_to_stay_respondents"),
+                jur,
+                total,
+            ),
+            remainder=True,
+        ),
+        Link(
+            "a member's respondents with high psychological safety are its waves'",
+            _side(survey.name, ("high_psych_safety",), jur, member),
+            _side(
+                by_group,
+                ("respondents",),
+                jur,
+                "grouping_dimension = 'psychological_safety_band' and group_value = 'high'",
+            ),
+            remainder=True,
+        ),
+        Link(
+            "the partnership's respondents with high psychological safety are the survey's",
+            _side(survey.name, ("high_psych_safety",), everyone, partnership),
+            _side(INTENT_BANDS, ("respondents",), everyone, "psychological_safety_band = 'high'"),
+            remainder=True,
+        ),
+        Link(
+            "a member's trailing-year separations are its quarters'",
+            # members without four quarters in their trailing year show none (NULL)
+            _side(
+                turnover.name,
+                ("trailing_separations",),
+                (*jur, "period"),
+                f"{member} and trailing_separations is not null",
+            ),
+            _side(
+                TURNOVER_MART,
+                ("separations",),
+                (*jur, TRAILING_PERIODS),
+                f"role = 'all' and {q}",
+                explode=True,
+            ),
+        ),
+        Link(
+            "the partnership's trailing-year separations are the findings'",
+            _side(turnover.name, ("trailing_separations",), ("period",), partnership),
+            _side(TURNOVER.name, ("trailing_separations",), ("period",)),
+        ),
+        Link(
+            "the partnership's outcome counts are the published ones",
+            _side(outcomes.name, outcomes.counts, ("fiscal_year",), partnership),
+            _side(
+                OUTCOME_RATES,
+                outcomes.counts,
+                ("fiscal_year",),
+                f"race_ethnicity_group = 'all' and fiscal_year <= {fy}",
+            ),
+        ),
+    ]
 
 
 DATA_SETS = ("reviews", "tasc_responses")
@@ -433,10 +553,24 @@ def _economic(own: list[dict], partnership: list[dict]) -> list[dict]:
     )
 
 
-def compute_profiles(con: duckdb.DuckDBPyConnection, as_of: date) -> list[Profile]:
+def compute_profiles(
+    con: duckdb.DuckDBPyConnection, as_of: date, protected: dict[str, Protected] | None = None
+) -> list[Profile]:
+    """Every member's profile; ``protected``: the report's suppressed frames
+    (:func:`reporting.disclosure.protect_report`), computed here when not given."""
     member_rows = members(con, as_of)
-    frames, sharing = profile_frames(con, as_of, member_rows)
-    rows = {name: split(p.rows()) for name, p in frames.items()}
+    sharing = {
+        m["jurisdiction_id"]: sharing_levels(con, m["jurisdiction_id"], as_of) for m in member_rows
+    }
+    if protected is None:
+        from reporting.disclosure import protect_report
+
+        protected = protect_report(con, as_of).frames
+    rows = {
+        name.removeprefix("profile "): split(p.rows())
+        for name, p in protected.items()
+        if name.startswith("profile ")
+    }
     first = lambda name, jid: (rows[name][0].get(jid) or [None])[0]  # noqa: E731
     whole = {name: (rows[name][1] or [None])[0] for name in rows}
     out = []

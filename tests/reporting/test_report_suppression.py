@@ -1,9 +1,12 @@
 """The reports' figures go through the one suppression rule: nothing comes back by subtraction.
 
-On the demo refresh's warehouse: every suppressed report frame (the findings tables, the profiles'
-all-member frames) gives the attacker of ``publishing.attack`` nothing, while the same frames
-with the primary rule alone do give cells back; and no count from 1 to the threshold is printed
-in a count cell of the findings page or of any profile.
+On the demo refresh's warehouse: the attacker of ``publishing.attack`` reads every suppressed
+report frame (the findings tables, the profiles' all-member frames) together with every table of
+the published warehouse, knowing every identity within and between them, and gets nothing back,
+while with the primary rule alone on the report it does (inside the report and from the
+published warehouse); every identity declared between the report and the warehouse holds; and
+no count from 1 to the threshold is printed in a count cell of the findings page or of any
+profile.
 """
 
 from __future__ import annotations
@@ -12,12 +15,18 @@ import re
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
-from publishing.attack import recover
-from publishing.suppression import DEFAULT_THRESHOLD, jurisdiction_thresholds
-from reporting.figures import protected_findings
-from reporting.profiles import profile_frames, review_frame
+from publishing.attack import recover, recover_many
+from publishing.suppression import (
+    DEFAULT_THRESHOLD,
+    build_joint,
+    jurisdiction_thresholds,
+    suppress_catalog,
+)
+from reporting.disclosure import protect_report
+from reporting.profiles import review_frame
 from reporting.protection import MEMBER, PARTNERSHIP, protect
 from tests.conftest import DEMO_AS_OF
 
@@ -31,36 +40,75 @@ def con(demo_refresh):
 
 
 @pytest.fixture(scope="module")
-def frames(con) -> dict:
-    profiles, _ = profile_frames(con, DEMO_AS_OF)
-    return {
-        **protected_findings(con, DEMO_AS_OF),
-        **{f"profile {k}": p for k, p in profiles.items()},
-    }
+def report(con):
+    return protect_report(con, DEMO_AS_OF)
 
 
-def test_no_suppressed_report_frame_gives_a_cell_back(frames):
-    assert {"partners", "economic_by_cause", "outcomes_by_group", "profile reviews"} <= set(frames)
-    for name, p in frames.items():
-        found = recover(p.result.frame, p.table, p.thresholds, p.parents)
-        assert found == [], f"{name}: {found[:3]}"
+@pytest.fixture(scope="module")
+def frames(report) -> dict:
+    return report.frames
+
+
+def _attack(r):
+    return recover_many(r.as_read(), r.tables, r.thresholds, r.parents, r.links)
+
+
+def test_no_report_frame_or_published_table_gives_a_cell_back(report):
+    assert {"partners", "economic_by_cause", "outcomes_by_group", "profile reviews"} <= set(
+        report.frames
+    )
+    assert len(report.published) == len(report.tables) - len(report.frames) > 10
+    found = _attack(report)
+    assert found == [], found[:3]
+    for name, p in report.frames.items():
         # the frame keeps every published cell: only counts, rates and nothing else are blanked
         hidden = {c.column for c in p.result.cells}
         assert hidden <= set(p.table.counts) | {r.column for r in p.table.rates}, name
 
 
-def test_the_primary_rule_alone_gives_cells_back(frames):
-    """The attacker is real: without complementary cells a hidden count comes back (the
-    partners table: the total less the other partners)."""
-    leaking = {}
-    for name, p in frames.items():
-        weak = protect(p.frame, p.table, p.thresholds, p.parents, complementary=False)
-        found = recover(weak.result.frame, p.table, p.thresholds, p.parents)
-        if found:
-            leaking[name] = found
-    assert "partners" in leaking
-    complementary = sum(p.result.count("complementary") for p in frames.values())
-    assert complementary >= sum(len(f) for f in leaking.values()) > 0
+def test_the_report_is_protected_against_the_warehouse_as_published(con, report):
+    """The report locks the published warehouse's tables as the publication hides them: the
+    same cells, so what the report relies on being hidden is hidden there."""
+    published = suppress_catalog(con)
+    assert set(published) == set(report.published)
+    for name, s in published.items():
+        pd.testing.assert_frame_equal(s.frame, report.published[name].frame, obj=name)
+
+
+def test_the_primary_rule_alone_gives_cells_back(con, report):
+    """The attacker is real: with the primary rule alone on the report's frames, hidden counts
+    come back within the report (the partners table: the total less the other partners) and
+    from the published warehouse through the report (a complementary cell of the published
+    outcome rates that the report's outcomes table shows)."""
+    weak = protect_report(con, DEMO_AS_OF, complementary=False)
+    found = _attack(weak)
+    tables = {f.table for f in found}
+    assert "report.partners" in tables
+    assert any(not t.startswith("report.") for t in tables), tables
+    complementary = sum(p.result.count("complementary") for p in report.frames.values())
+    assert complementary > 0
+
+
+def test_every_identity_between_the_report_and_the_warehouse_holds(con, report):
+    """The report's links without a rest hold exactly on the demo data (else suppression would
+    protect the wrong sums), and every report link applies somewhere."""
+    frames = {p.table.name: p.frame for p in report.frames.values()}
+    from publishing.suppression import read_relation
+
+    frames.update({t.name: read_relation(con, t) for t in report.tables if t.name not in frames})
+    s = build_joint(frames, report.tables, report.thresholds, report.parents, report.links)
+    applied = set()
+    for kind, terms in s.constraints:
+        if not kind.startswith("link "):
+            continue
+        applied.add(kind)
+        if any(s.virtual[c] for c, _ in terms):
+            continue  # a rest is defined by its identity
+        values = [s.values[c] for c, _ in terms]
+        if None in values:
+            continue
+        assert sum(v * k for v, (_, k) in zip(values, terms)) == 0, (kind, values)
+    assert {f"link '{link.name}'" for link in report.links} <= applied
 
 
 def test_a_member_small_count_does_not_come_back_from_the_partnership_total(con):
