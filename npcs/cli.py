@@ -69,18 +69,23 @@ def refresh(
     leaves the previous report in place.
     """
     from npcs.refresh import run_refresh
+    from orchestration.one_writer import WarehouseBusy
 
     as_of_date = _parse_date(as_of)
     start = time.perf_counter()
     with console.status("refreshing…") as status:
-        outcome = run_refresh(
-            landing=landing,
-            warehouse=warehouse,
-            out=out,
-            as_of=as_of_date,
-            pdf=pdf,
-            progress=lambda msg: (status.update(f"refreshing… {msg}"), console.log(msg)),
-        )
+        try:
+            outcome = run_refresh(
+                landing=landing,
+                warehouse=warehouse,
+                out=out,
+                as_of=as_of_date,
+                pdf=pdf,
+                progress=lambda msg: (status.update(f"refreshing… {msg}"), console.log(msg)),
+            )
+        except WarehouseBusy as busy:
+            console.print(f"[red]refused:[/red] {busy}")
+            raise typer.Exit(2) from None
     elapsed = time.perf_counter() - start
     s = outcome.settings
     for c in outcome.warned_checks:  # held file versions, warnings, overrides: not blocking

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -142,6 +143,7 @@ def run_refresh(
     from orchestration.definitions import defs
     from orchestration.defs.jobs import FULL_REFRESH_JOB
     from orchestration.defs.partitions import sync_partitions
+    from orchestration.one_writer import fail_interrupted_run, wait_for_other_runs, writing
 
     instance = DagsterInstance.get()
     job = defs.resolve_job_def(FULL_REFRESH_JOB)
@@ -179,15 +181,24 @@ def run_refresh(
     # dbt's own log lines (which dagster-dbt echoes to stdout) go to a file, not the terminal.
     log_path = settings.warehouse.parent / "logs" / f"refresh-{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda message: print(message, file=sys.stderr))
     try:
-        with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            result = job.execute_in_process(
-                run_config=run_config,
-                instance=instance,
-                raise_on_error=False,
-                run_id=run_id,
-                tags=tags,
-            )
+        # One writer at a time (orchestration/one_writer.py): the whole run holds the writer
+        # lock, after any run the daemon started has finished; a previous refresh that died
+        # without ending its run (kill -9) has it marked failed first.
+        with writing(settings.warehouse, what="npcs refresh", run_id=run_id, say=say) as previous:
+            interrupted = fail_interrupted_run(instance, previous)
+            if interrupted:
+                say(f"run {interrupted} was interrupted before it finished: marked failed")
+            wait_for_other_runs(instance, run_id, say)
+            with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+                result = job.execute_in_process(
+                    run_config=run_config,
+                    instance=instance,
+                    raise_on_error=False,
+                    run_id=run_id,
+                    tags=tags,
+                )
     finally:
         stop.set()
         if watcher:

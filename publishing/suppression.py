@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -198,26 +199,21 @@ def _know_remainders(s: Structure, first: int = 0) -> None:
                     s.values[cid] = sum(v * k for v, k in vals) * -coef
 
 
-def _link_rows(frame: pd.DataFrame, side: LinkSide) -> dict[tuple, list[int]]:
-    """Row positions of ``frame`` that one side of a link sums, by link key (DuckDB evaluates the
-    side's SQL over the frame); one row per ``one_per`` group where a figure repeats."""
-    data = frame.reset_index(drop=True).assign(__pos=range(len(frame)))
+def _link_rows(con: duckdb.DuckDBPyConnection, view: str, side: LinkSide) -> dict[tuple, list]:
+    """Row positions of the frame registered as ``view`` that one side of a link sums, by link
+    key (DuckDB evaluates the side's SQL over the frame); one row per ``one_per`` group where a
+    figure repeats."""
     keys = [f"({k}) as __k{i}" for i, k in enumerate(side.key)] or ["1 as __k0"]
     if side.explode:
         keys[-1] = f"unnest({side.key[-1]}) as __k{len(side.key) - 1}"
-    sql = f"select * from data where {side.where}"
+    sql = f"select * from {view} where {side.where}"
     if side.one_per:
         by = ", ".join(side.one_per)  # SQL expressions, like the key
         sql += f" qualify row_number() over (partition by {by} order by __pos) = 1"
     sql = f"select __pos, {', '.join(keys)} from ({sql}) order by __pos"
     out: dict[tuple, list[int]] = {}
-    con = duckdb.connect()
-    try:
-        con.register("data", data)
-        for pos, *key in con.execute(sql).fetchall():
-            out.setdefault(tuple(key), []).append(pos)
-    finally:
-        con.close()
+    for pos, *key in con.execute(sql).fetchall():
+        out.setdefault(tuple(key), []).append(pos)
     return out
 
 
@@ -226,20 +222,34 @@ def add_links(s: Structure, frames: Mapping[str, pd.DataFrame], links: Sequence[
     equal the right rows' (a link whose tables are not all in ``frames`` does not apply; a key on
     one side only says its counts sum to 0, which tells nothing: hidden counts are never 0)."""
     first = len(s.constraints)
-    for link in links:
-        if link.left.table not in frames or link.right.table not in frames:
-            continue
-        left = _link_rows(frames[link.left.table], link.left)
-        right = _link_rows(frames[link.right.table], link.right)
-        for key in sorted(set(left) & set(right), key=repr):
-            for lc, rc in zip(link.left.counts, link.right.counts):
-                terms = [(s.index[(link.left.table, p, lc)], 1) for p in left.get(key, [])]
-                terms += [(s.index[(link.right.table, p, rc)], -1) for p in right.get(key, [])]
-                if link.remainder and terms:
-                    limit = max(s.thresholds[c] for c, _ in terms)
-                    rest = s.add_virtual(link.left.table, f"rest of {link.name} at {key}", limit)
-                    terms.append((rest, -1))
-                s.add(f"link '{link.name}'", terms)
+    links = [k for k in links if k.left.table in frames and k.right.table in frames]
+    if not links:
+        return
+    con = duckdb.connect()  # one in-memory connection: every frame registered once
+    views: dict[str, str] = {}
+
+    def view(table: str) -> str:
+        if table not in views:
+            views[table] = f"t{len(views)}"
+            frame = frames[table].reset_index(drop=True)
+            con.register(views[table], frame.assign(__pos=range(len(frame))))
+        return views[table]
+
+    try:
+        for link in links:
+            left = _link_rows(con, view(link.left.table), link.left)
+            right = _link_rows(con, view(link.right.table), link.right)
+            for key in sorted(set(left) & set(right), key=repr):
+                for lc, rc in zip(link.left.counts, link.right.counts):
+                    terms = [(s.index[(link.left.table, p, lc)], 1) for p in left[key]]
+                    terms += [(s.index[(link.right.table, p, rc)], -1) for p in right[key]]
+                    if link.remainder and terms:
+                        limit = max(s.thresholds[c] for c, _ in terms)
+                        what = f"rest of {link.name} at {key}"
+                        terms.append((s.add_virtual(link.left.table, what, limit), -1))
+                    s.add(f"link '{link.name}'", terms)
+    finally:
+        con.close()
     _know_remainders(s, first)
 
 
@@ -343,7 +353,7 @@ def suppress_many(
             for c in frozen
             if c not in hidden and not s.virtual[c] and s.values[c] is not None
         }
-        frozen |= {c for c, _, _ in determined(s, published)}
+        frozen |= {c for c, _, _ in determined(s, published, frozen=frozen)}
     if complementary:
         _complement(s, hidden, frozen)
         if together:
@@ -352,7 +362,12 @@ def suppress_many(
     for cid in sorted(hidden):
         if not s.virtual[cid]:  # a remainder is never published: nothing to blank
             by_table.setdefault(s.cells[cid][0], []).append(cid)
-    return {t.name: _blank(frames[t.name], t, s, by_table.get(t.name, []), hidden) for t in tables}
+    return {  # a locked table is published already: as its own Suppressed says
+        t.name: locked[t.name]
+        if t.name in locked
+        else _blank(frames[t.name], t, s, by_table.get(t.name, []), hidden)
+        for t in tables
+    }
 
 
 def _blank(
@@ -618,6 +633,53 @@ def suppress_relation(
     return suppress(frame, table, thresholds, parents, complementary=complementary)
 
 
+@dataclass
+class CatalogState:
+    """The published tables of one warehouse state: the marts' rows and their suppression."""
+
+    frames: dict[str, pd.DataFrame]
+    suppressed: dict[str, Suppressed]
+    thresholds: dict
+    parents: dict
+
+
+_last_state: dict[tuple, CatalogState] = {}
+
+
+def _file_state(con: duckdb.DuckDBPyConnection) -> tuple | None:
+    """The warehouse file and its size and modification time (None for an in-memory one): a
+    state no write has changed since has the same."""
+    rows = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchall()
+    path = rows[0][0] if rows else None
+    if not path:
+        return None
+    wal = Path(path + ".wal")
+    st = Path(path).stat()
+    wal_state = (wal.stat().st_size, wal.stat().st_mtime_ns) if wal.exists() else None
+    return (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, wal_state)
+
+
+def catalog_state(con: duckdb.DuckDBPyConnection, catalog: Catalog | None = None) -> CatalogState:
+    """Every published table read from the marts and suppressed together, links included.
+
+    Kept for the last warehouse state this process read: the publication and the report (which
+    is suppressed against it) run one after the other in a refresh and share it."""
+    catalog = catalog or load_catalog()
+    key = (_file_state(con), id(catalog))
+    if key[0] is not None and key in _last_state:
+        return _last_state[key]
+    thresholds, parents = jurisdiction_thresholds(con)
+    frames = {t.name: read_relation(con, t) for t in catalog.tables}
+    suppressed = suppress_many(frames, catalog.tables, thresholds, parents, catalog.links)
+    state = CatalogState(frames, suppressed, thresholds, parents)
+    if key[0] is not None:
+        _last_state.clear()
+        _last_state[key] = state
+    return state
+
+
 def suppress_catalog(
     con: duckdb.DuckDBPyConnection,
     catalog: Catalog | None = None,
@@ -625,9 +687,11 @@ def suppress_catalog(
     complementary: bool = True,
 ) -> dict[str, Suppressed]:
     """Every published table read from the marts and suppressed together, links included."""
+    if complementary:
+        return catalog_state(con, catalog).suppressed
     catalog = catalog or load_catalog()
     thresholds, parents = jurisdiction_thresholds(con)
     frames = {t.name: read_relation(con, t) for t in catalog.tables}
     return suppress_many(
-        frames, catalog.tables, thresholds, parents, catalog.links, complementary=complementary
+        frames, catalog.tables, thresholds, parents, catalog.links, complementary=False
     )

@@ -27,12 +27,7 @@ import duckdb
 import pandas as pd
 
 from publishing.catalog import CatalogTable, Link, load_catalog
-from publishing.suppression import (
-    Suppressed,
-    jurisdiction_thresholds,
-    read_relation,
-    suppress_many,
-)
+from publishing.suppression import Suppressed, catalog_state, suppress_many
 from reporting.protection import Protected
 
 
@@ -63,9 +58,9 @@ def protect_together(
     """Suppress report ``frames`` (name -> (frame, spec)) together, against the published
     warehouse as published from the marts on ``con``."""
     catalog = load_catalog()
-    thresholds, parents = jurisdiction_thresholds(con)
-    marts = {t.name: read_relation(con, t) for t in catalog.tables}
-    published = suppress_many(marts, catalog.tables, thresholds, parents, catalog.links)
+    state = catalog_state(con, catalog)  # as the publication hides them (same marts, same cells)
+    marts, published = state.frames, state.suppressed
+    thresholds, parents = state.thresholds, state.parents
     specs = [table for _, table in frames.values()]
     tables = (*specs, *catalog.tables)
     every_link = (*catalog.links, *links)

@@ -11,6 +11,7 @@ from datetime import date
 import dagster as dg
 
 from ingestion.landing import SYNTHETIC_MARKER
+from orchestration.defs.publishing import PUBLISHED_KEY
 from orchestration.defs.resources import LandingZoneResource, ReportsResource, WarehouseResource
 from reporting.figures import REPORT_MARTS
 
@@ -33,7 +34,9 @@ def _is_synthetic(landing: LandingZoneResource) -> bool:
 @dg.asset(
     key=REPORT_KEY,
     group_name="reporting",
-    deps=[dg.AssetKey(list(m)) for m in REPORT_MARTS],
+    # After the publication: the report is suppressed against the published warehouse, and a
+    # refresh that stops before it has published leaves the reports as they were.
+    deps=[*(dg.AssetKey(list(m)) for m in REPORT_MARTS), PUBLISHED_KEY],
     kinds={"html"},
     description=(
         "The partnership's findings (`report.html|pdf`: headline figures, themes, partners, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,13 +31,24 @@ class WarehouseResource(dg.ConfigurableResource):
         return Path(configured) if configured else Path(self.path).parent / "published"
 
     @contextmanager
+    def writing(self, what: str = "a step") -> Iterator[None]:
+        """Hold the warehouse's writer lock (``orchestration/one_writer.py``): one writer at a
+        time, whichever run it belongs to; waits for the holder, refuses after a timeout."""
+        from orchestration.one_writer import writing
+
+        with writing(self.path, what=what):
+            yield
+
+    @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one step; a writing one holds the writer lock while it is open."""
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path, read_only=read_only)
-        try:
-            yield con
-        finally:
-            con.close()
+        with contextlib.nullcontext() if read_only else self.writing("a writing step"):
+            con = duckdb.connect(self.path, read_only=read_only)
+            try:
+                yield con
+            finally:
+                con.close()
 
 
 class LandingZoneResource(dg.ConfigurableResource):

@@ -86,12 +86,13 @@ def _refuse_on_failing_raw_gates(context: dg.AssetExecutionContext) -> None:
 def _build(context, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str]):
     """Run dbt, then yield its events with row counts added (and re-raise if dbt failed)."""
     events, error = [], None
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
-    try:
-        for event in invocation.stream():
-            events.append(event)
-    except Exception as e:  # still record what dbt built before failing the step
-        error = e
+    with warehouse.writing(f"dbt build (run {context.run_id})"):  # one writer at a time
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
+        try:
+            for event in invocation.stream():
+                events.append(event)
+        except Exception as e:  # still record what dbt built before failing the step
+            error = e
     _keep_parse_state(Path(invocation.target_path))
     yield from with_build_metadata(context, events, warehouse)
     if error is None and not invocation.is_successful():
