@@ -140,8 +140,7 @@ def run_refresh(
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
-    from orchestration.defs.jobs import FULL_REFRESH_JOB
-    from orchestration.defs.partitions import sync_partitions
+    from orchestration.defs.jobs import FULL_REFRESH_JOB, full_refresh_request
 
     instance = DagsterInstance.get()
     job = defs.resolve_job_def(FULL_REFRESH_JOB)
@@ -150,24 +149,13 @@ def run_refresh(
             asset_selection=set(job.asset_layer.executable_asset_keys), asset_check_selection=set()
         )
     # Every jurisdiction in the registry, as one partition range: one ingestion step, not 38.
-    partitions = sync_partitions(instance)
-    tags = {
-        "dagster/asset_partition_range_start": partitions[0],
-        "dagster/asset_partition_range_end": partitions[-1],
-        "npcs/trigger": "npcs refresh",
-    }
+    tags, run_config = full_refresh_request(instance, as_of=as_of, pdf=pdf)
+    tags["npcs/trigger"] = "npcs refresh"
     if leave_out_gated_dbt_tests:
         from orchestration.defs.transformation import LEAVE_OUT_TAG
 
         tags[LEAVE_OUT_TAG] = "true"
-    run_config = {
-        "ops": {
-            "reporting__partnership_report": {
-                "config": {"as_of": as_of.isoformat() if as_of else None, "pdf": pdf}
-            }
-        },
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-    }
+    run_config["loggers"] = {"console": {"config": {"log_level": "WARNING"}}}
     run_id = str(uuid.uuid4())
     stop = threading.Event()
     watcher = None
