@@ -20,6 +20,7 @@ from contextlib import contextmanager
 
 import dagster as dg
 import duckdb
+import psycopg
 
 
 def transient_retry_policy() -> dg.RetryPolicy:
@@ -59,14 +60,8 @@ def is_transient(error: BaseException) -> bool:
     or network error (a file or share unavailable, a connection refused or timed out), DuckDB's
     I/O errors (the file locked by another process), PostgreSQL's operational errors (server
     unreachable or restarting, lock or statement timeouts, deadlocks), or a message saying so."""
-    try:
-        import psycopg
-
-        operational: tuple[type[BaseException], ...] = (psycopg.OperationalError,)
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        operational = ()
     for e in _chain(error):
-        if isinstance(e, OSError | duckdb.IOException | operational):
+        if isinstance(e, OSError | duckdb.IOException | psycopg.OperationalError):
             return True
         text = str(e).lower()
         if any(t in text for t in _TRANSIENT_TEXT):
