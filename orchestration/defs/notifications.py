@@ -30,11 +30,13 @@ _TAGS = (
 
 
 def _messages(error) -> list[str]:
-    """The messages of an error and its causes (no stack traces), outermost first."""
+    """The messages of an error and its causes (no stack traces), outermost first; a cause whose
+    message an outer one already quotes is left out."""
     out = []
     while error is not None:
         text = (error.message or "").strip()
-        if text and text not in out:
+        bare = text.split(": ", 1)[-1]  # without the exception's class
+        if text and not any(bare in kept for kept in out):
             out.append(text)
         error = error.cause
     return out
@@ -48,9 +50,9 @@ def run_failure(context: dg.RunFailureSensorContext) -> RunFailure:
         steps.append(event.step_key)
         error = event.event_specific_data.error if event.event_specific_data else None
         lines.append(f"{event.step_key}: " + " / ".join(_messages(error) or ["failed"]))
-    run_error = getattr(context.failure_event.event_specific_data, "error", None)
     summary = [context.failure_event.message or f"Run of {run.job_name} failed."]
-    summary += _messages(run_error)
+    if not steps:  # a failure outside any step (the run worker, the launch); else it repeats one
+        summary += _messages(getattr(context.failure_event.event_specific_data, "error", None))
     return RunFailure(
         job=run.job_name,
         run_id=run.run_id,
