@@ -141,56 +141,46 @@ def run_refresh(
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
-    from orchestration.defs.jobs import FULL_REFRESH_JOB
-    from orchestration.defs.partitions import sync_partitions
+    from orchestration.defs.jobs import FULL_REFRESH_JOB, full_refresh_request
     from orchestration.one_writer import fail_interrupted_run, wait_for_other_runs, writing
 
-    instance = DagsterInstance.get()
-    job = defs.resolve_job_def(FULL_REFRESH_JOB)
-    if not gates:
-        job = job.get_subset(
-            asset_selection=set(job.asset_layer.executable_asset_keys), asset_check_selection=set()
-        )
-    # Every jurisdiction in the registry, as one partition range: one ingestion step, not 38.
-    partitions = sync_partitions(instance)
-    tags = {
-        "dagster/asset_partition_range_start": partitions[0],
-        "dagster/asset_partition_range_end": partitions[-1],
-        "npcs/trigger": "npcs refresh",
-    }
-    if leave_out_gated_dbt_tests:
-        from orchestration.defs.transformation import LEAVE_OUT_TAG
-
-        tags[LEAVE_OUT_TAG] = "true"
-    run_config = {
-        "ops": {
-            "reporting__partnership_report": {
-                "config": {"as_of": as_of.isoformat() if as_of else None, "pdf": pdf}
-            }
-        },
-        "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-    }
     run_id = str(uuid.uuid4())
-    stop = threading.Event()
-    watcher = None
-    if progress:
-        watcher = threading.Thread(
-            target=_watch, args=(instance, run_id, stop, progress), daemon=True
-        )
-        watcher.start()
-    # dbt's own log lines (which dagster-dbt echoes to stdout) go to a file, not the terminal.
-    log_path = settings.warehouse.parent / "logs" / f"refresh-{run_id}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda message: print(message, file=sys.stderr))
-    try:
-        # One writer at a time (orchestration/one_writer.py): the whole run holds the writer
-        # lock, after any run the daemon started has finished; a previous refresh that died
-        # without ending its run (kill -9) has it marked failed first.
-        with writing(settings.warehouse, what="npcs refresh", run_id=run_id, say=say) as previous:
-            interrupted = fail_interrupted_run(instance, previous)
-            if interrupted:
-                say(f"run {interrupted} was interrupted before it finished: marked failed")
-            wait_for_other_runs(instance, run_id, say)
+    # One writer at a time (orchestration/one_writer.py): from before it touches the instance to
+    # the end of its run, a refresh holds the writer lock, after any run the daemon started has
+    # finished; a previous refresh that died without ending its run (kill -9) has it marked
+    # failed first.
+    with writing(settings.warehouse, what="npcs refresh", run_id=run_id, say=say) as previous:
+        instance = DagsterInstance.get()
+        interrupted = fail_interrupted_run(instance, previous)
+        if interrupted:
+            say(f"run {interrupted} was interrupted before it finished: marked failed")
+        wait_for_other_runs(instance, run_id, say)
+        job = defs.resolve_job_def(FULL_REFRESH_JOB)
+        if not gates:
+            job = job.get_subset(
+                asset_selection=set(job.asset_layer.executable_asset_keys),
+                asset_check_selection=set(),
+            )
+        # Every jurisdiction in the registry, as one partition range: one ingestion step.
+        tags, run_config = full_refresh_request(instance, as_of=as_of, pdf=pdf)
+        tags["npcs/trigger"] = "npcs refresh"
+        if leave_out_gated_dbt_tests:
+            from orchestration.defs.transformation import LEAVE_OUT_TAG
+
+            tags[LEAVE_OUT_TAG] = "true"
+        run_config["loggers"] = {"console": {"config": {"log_level": "WARNING"}}}
+        stop = threading.Event()
+        watcher = None
+        if progress:
+            watcher = threading.Thread(
+                target=_watch, args=(instance, run_id, stop, progress), daemon=True
+            )
+            watcher.start()
+        # dbt's own log lines (which dagster-dbt echoes to stdout) go to a file.
+        log_path = settings.warehouse.parent / "logs" / f"refresh-{run_id}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
             with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
                 result = job.execute_in_process(
                     run_config=run_config,
@@ -199,13 +189,13 @@ def run_refresh(
                     run_id=run_id,
                     tags=tags,
                 )
-    finally:
-        stop.set()
-        if watcher:
-            watcher.join()
-        from quality_checks.feedback import wait_for_writes
+        finally:
+            stop.set()
+            if watcher:
+                watcher.join()
+            from quality_checks.feedback import wait_for_writes
 
-        wait_for_writes()  # the raw gates' coordinator feedback, written while dbt ran
+            wait_for_writes()  # the raw gates' coordinator feedback, written while dbt ran
 
     def _checks(severity: str) -> list[FailedCheck]:
         return [

@@ -22,6 +22,7 @@ from orchestration.defs.automation import (  # noqa: E402
 )
 from orchestration.defs.ingestion import raw_tables  # noqa: E402
 from orchestration.defs.jobs import full_refresh_job, ingest_job, publish_job  # noqa: E402
+from orchestration.defs.notifications import run_failure_alert  # noqa: E402
 from orchestration.defs.publishing import (  # noqa: E402
     postgres_configured,
     postgres_tables,
@@ -34,6 +35,7 @@ from orchestration.defs.resources import (  # noqa: E402
     ReportsResource,
     WarehouseResource,
 )
+from orchestration.defs.schedules import nightly_refresh  # noqa: E402
 from orchestration.defs.transformation import dbt_build, dbt_resource  # noqa: E402
 
 defs = dg.Definitions(
@@ -47,7 +49,8 @@ defs = dg.Definitions(
     ],
     asset_checks=soda_checks,
     jobs=[full_refresh_job, ingest_job, publish_job],
-    sensors=[landing_zone_sensor, publish_after_ingestion],
+    schedules=[nightly_refresh],
+    sensors=[landing_zone_sensor, publish_after_ingestion, run_failure_alert],
     resources={
         "warehouse": WarehouseResource(path=dg.EnvVar("NPCS_WAREHOUSE")),
         "landing_zone": LandingZoneResource(path=dg.EnvVar("NPCS_LANDING")),

@@ -24,6 +24,11 @@ from npcs.settings import REPO_ROOT, configure_environment
 
 DEMO_AS_OF = date(2024, 10, 1)
 
+# Retries of transient failures (orchestration/defs/retries.py) wait seconds in production; in the
+# tests a fraction of one. Read when the definitions are imported, so set before any test module.
+os.environ.setdefault("NPCS_RETRY_DELAY_SECONDS", "0.25")
+os.environ.setdefault("NPCS_RETRY_MAX_RETRIES", "4")
+
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_environment(tmp_path_factory) -> Path:

@@ -39,6 +39,7 @@ from ingestion.raw_loader import (
 )
 from orchestration.defs.partitions import jurisdiction_partitions
 from orchestration.defs.resources import LandingZoneResource, WarehouseResource
+from orchestration.defs.retries import TRANSIENT_RETRY, retry_only_if_transient
 
 RAW_GROUP = "raw"
 
@@ -68,12 +69,13 @@ class JurisdictionLoadFailed(Exception):
 
 def _load_isolated(
     context: dg.AssetExecutionContext, con, name: str, files: list[SubmissionFile]
-) -> tuple[LoadResult, list[str]]:
+) -> tuple[LoadResult, dict[str, Exception]]:
     """Load a data set's files in one batch; on an unexpected error, jurisdiction by jurisdiction.
 
-    Returns the result and the jurisdictions whose load failed (recorded in the ledger)."""
+    Returns the result and the jurisdictions whose load failed (recorded in the ledger), each
+    with its error."""
     try:
-        return load_data_set(con, name, files), []
+        return load_data_set(con, name, files), {}
     except Exception as batch_error:  # noqa: BLE001 - isolate, record, then decide below
         by_jurisdiction: dict[str, list[SubmissionFile]] = defaultdict(list)
         for f in files:
@@ -82,7 +84,7 @@ def _load_isolated(
             f"raw.{name}: loading {len(by_jurisdiction)} jurisdictions together failed "
             f"({type(batch_error).__name__}); loading each jurisdiction alone"
         )
-        result, failed = LoadResult(data_set=name), []
+        result, failed = LoadResult(data_set=name), {}
         for j, group in sorted(by_jurisdiction.items()):
             try:
                 result.outcomes += load_data_set(con, name, group).outcomes
@@ -92,7 +94,7 @@ def _load_isolated(
                     "recorded in the ledger, the other jurisdictions go on"
                 )
                 result.outcomes += record_load_failure(con, name, group, e)
-                failed.append(j)
+                failed[j] = e
         return result, failed
 
 
@@ -158,6 +160,7 @@ def _run_detail(outcomes: list[FileOutcome], feedback: list, jurisdictions: set[
     name="raw_tables",
     partitions_def=jurisdiction_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
+    retry_policy=TRANSIENT_RETRY,
 )
 def raw_tables(
     context: dg.AssetExecutionContext,
@@ -167,12 +170,22 @@ def raw_tables(
     """Load each selected data set's new landing-zone files of the run's jurisdictions into its
     raw table, and write a feedback report per new file version for the jurisdiction's
     coordinator (beside the warehouse, in ``feedback/<jurisdiction>/<data set>/``; not in the
-    public reports)."""
+    public reports). Retried when it fails on a transient error (``defs/retries.py``): the
+    warehouse locked by another process, the landing zone briefly unreadable."""
+    with retry_only_if_transient():
+        yield from _load(context, warehouse, landing_zone)
+
+
+def _load(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    landing_zone: LandingZoneResource,
+):
     selected = [ds for ds in DATA_SETS if raw_asset_key(ds) in context.selected_asset_keys]
     jurisdictions = set(context.partition_keys)
     placed, misplaced = scan(landing_zone.root)
     placed = [f for f in placed if f.jurisdiction_id in jurisdictions]
-    failures: dict[str, list[str]] = {}
+    failures: dict[str, dict[str, Exception]] = {}
     # An earlier run's gate feedback, written in the background in this process, is complete
     # before this run writes reports (quality_checks/feedback.py).
     from quality_checks.feedback import wait_for_writes
@@ -216,7 +229,9 @@ def raw_tables(
                 },
             )
     if failures and len(jurisdictions) == 1:
+        # Caused by the first error, so that a transient one (a lock, a share) is retried.
+        cause = next(iter(next(iter(failures.values())).values()))
         raise JurisdictionLoadFailed(
             f"{next(iter(jurisdictions))}'s files of {', '.join(failures)} could not be loaded; "
             "see the ledger (stage 'failed') and the errors above"
-        )
+        ) from cause

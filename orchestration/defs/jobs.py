@@ -11,6 +11,8 @@
 A failed gate stops everything downstream of it, in the same run and in later ones.
 """
 
+from datetime import date
+
 import dagster as dg
 
 from orchestration.defs.ingestion import RAW_GROUP
@@ -46,3 +48,24 @@ publish_job = dg.define_asset_job(
         "Refused downstream of any failing raw gate."
     ),
 )
+
+
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+REPORT_OP = "reporting__partnership_report"
+
+
+def full_refresh_request(
+    instance: dg.DagsterInstance, as_of: date | None = None, pdf: bool = False
+) -> tuple[dict[str, str], dict]:
+    """The tags and run config of a ``full_refresh`` over every jurisdiction, shared by
+    ``npcs refresh`` and the nightly schedule so both run the same thing: the registry's
+    jurisdictions (added as partitions first) as one partition range — one ingestion step, not
+    38 — and the report as of ``as_of`` (today when None), printed to PDF when ``pdf``."""
+    from orchestration.defs.partitions import sync_partitions
+
+    partitions = sync_partitions(instance)
+    tags = {RANGE_START: partitions[0], RANGE_END: partitions[-1]}
+    run_config = {
+        "ops": {REPORT_OP: {"config": {"as_of": as_of.isoformat() if as_of else None, "pdf": pdf}}}
+    }
+    return tags, run_config

@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.retries import TRANSIENT_RETRY, retry_only_if_transient
 
 PUBLISHED_KEY = dg.AssetKey(["publishing", "published_warehouse"])
 
@@ -29,6 +30,7 @@ def _sources() -> list[dg.AssetKey]:
     group_name="publishing",
     deps=_sources(),
     kinds={"duckdb", "parquet"},
+    retry_policy=TRANSIENT_RETRY,
     description=(
         "The published warehouse: the BI-facing tables of `publishing/catalog.yml` with "
         "small-cell suppression applied, as a DuckDB file (`<published>/npcs.duckdb`, open it "
@@ -50,7 +52,7 @@ def published_warehouse(
         "place.",
     )
     root = warehouse.published_dir
-    with warehouse.connect(read_only=True) as con:
+    with retry_only_if_transient(), warehouse.connect(read_only=True) as con:
         tables, hidden = catalog_tables(con)
         publication = publish(
             tables,
@@ -82,6 +84,7 @@ def postgres_configured() -> bool:
     group_name="publishing",
     deps=[PUBLISHED_KEY],
     kinds={"postgres"},
+    retry_policy=TRANSIENT_RETRY,
     description=(
         "The published warehouse's tables in PostgreSQL for BI tools (schema for schema, with "
         "the dbt descriptions as comments), and each member's own record-level rows in schema "
@@ -98,8 +101,11 @@ def postgres_tables(
     root = warehouse.published_dir
     version = current_version(root)
     if version is None:
-        raise dg.Failure(description=f"Nothing published yet under {root}: publish first.")
-    result = load(current_path(root), record_level=Path(warehouse.path))
+        raise dg.Failure(
+            description=f"Nothing published yet under {root}: publish first.", allow_retries=False
+        )
+    with retry_only_if_transient():  # a server restarting, a lock timeout: tried again
+        result = load(current_path(root), record_level=Path(warehouse.path))
     return dg.MaterializeResult(
         metadata={
             "publication": version,

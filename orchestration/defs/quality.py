@@ -235,6 +235,7 @@ def refuse_while_gates_fail(context: dg.AssetExecutionContext, description: str,
         raise dg.Failure(
             description=description,
             metadata={"failing_gates": dg.MetadataValue.md("\n".join(f"- {k}" for k in failing))},
+            allow_retries=False,  # a blocking gate is not transient (defs/retries.py)
         )
 
 

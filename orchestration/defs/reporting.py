@@ -13,6 +13,7 @@ import dagster as dg
 from ingestion.landing import SYNTHETIC_MARKER
 from orchestration.defs.publishing import PUBLISHED_KEY
 from orchestration.defs.resources import LandingZoneResource, ReportsResource, WarehouseResource
+from orchestration.defs.retries import TRANSIENT_RETRY, retry_only_if_transient
 from reporting.figures import REPORT_MARTS
 
 REPORT_KEY = dg.AssetKey(["reporting", "partnership_report"])
@@ -38,6 +39,7 @@ def _is_synthetic(landing: LandingZoneResource) -> bool:
     # refresh that stops before it has published leaves the reports as they were.
     deps=[*(dg.AssetKey(list(m)) for m in REPORT_MARTS), PUBLISHED_KEY],
     kinds={"html"},
+    retry_policy=TRANSIENT_RETRY,
     description=(
         "The partnership's findings (`report.html|pdf`: headline figures, themes, partners, "
         "cause x theme, workforce and turnover, outcomes, equity) and `headline.json`; one "
@@ -64,7 +66,7 @@ def partnership_report(
         "place.",
     )
     as_of = date.fromisoformat(config.as_of) if config.as_of else date.today()
-    with warehouse.connect(read_only=True) as con:
+    with retry_only_if_transient(), warehouse.connect(read_only=True) as con:
         headline = build_report(
             con, reports.root, as_of, synthetic=_is_synthetic(landing_zone), pdf=config.pdf
         )

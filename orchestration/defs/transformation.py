@@ -23,6 +23,7 @@ from packaging import version
 
 from orchestration.defs.dbt_project import dbt_project, refresh_build_args
 from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.retries import TRANSIENT_RETRY, retry_only_if_transient
 
 
 class NpcsDbtTranslator(DagsterDbtTranslator):
@@ -48,19 +49,24 @@ translator = NpcsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
     name="dbt_build",
     dagster_dbt_translator=translator,
     project=dbt_project,
+    retry_policy=TRANSIENT_RETRY,
 )
 def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     """Seeds (code lists and registry into ``reference``), staging views, intermediate models and
     the conformed marts, built and tested by one ``dbt build``. Each built table and view gets
-    its row count and its dbt tests' results as metadata once dbt has released the warehouse."""
+    its row count and its dbt tests' results as metadata once dbt has released the warehouse.
+    Retried only when dbt fails on a transient error (``defs/retries.py``), never on a failing
+    test or model."""
     # Unit tests run in the test suite (tests/dbt_project), not in every production refresh.
-    _refuse_on_failing_raw_gates(context)
-    from orchestration.defs.quality import mart_gates_in_run
+    with retry_only_if_transient():
+        _refuse_on_failing_raw_gates(context)
+        from orchestration.defs.quality import mart_gates_in_run
 
-    # The marts' generic tests that their Soda contracts repeat run only when no mart gate
-    # follows in this run: each rule is checked once per refresh, by the gate when there is one.
-    leave_out = mart_gates_in_run(context) or context.run.tags.get(LEAVE_OUT_TAG) == "true"
-    yield from _build(context, dbt, warehouse, refresh_build_args(leave_out))
+        # The marts' generic tests that their Soda contracts repeat run only when no mart gate
+        # follows in this run: each rule is checked once per refresh, by the gate when there is
+        # one.
+        leave_out = mart_gates_in_run(context) or context.run.tags.get(LEAVE_OUT_TAG) == "true"
+        yield from _build(context, dbt, warehouse, refresh_build_args(leave_out))
 
 
 # Run tag for the benchmark's like-for-like comparison (benchmarks/refresh_benchmark.py): leave the

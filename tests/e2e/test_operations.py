@@ -86,7 +86,7 @@ def test_two_refreshes_started_at_once_run_one_after_the_other(
     env = _site(tmp_path / "site", demo_refresh, landing)
     first, second = _refresh(env), _refresh(env)
     outputs = [p.communicate(timeout=900)[0] for p in (first, second)]
-    assert [first.returncode, second.returncode] == [0, 0], outputs
+    assert [first.returncode, second.returncode] == [0, 0], [o[-4000:] for o in outputs]
     assert sum("waiting for run" in out for out in outputs) == 1, outputs
 
     runs = _instance(env).get_run_records(filters=dg.RunsFilter(job_name="full_refresh"))
@@ -244,7 +244,7 @@ def test_a_refresh_killed_anywhere_changes_nothing_published_and_the_next_conver
     done = _refresh(env)
     out = done.communicate(timeout=900)[0]
     assert done.returncode == 0, out
-    assert "interrupted before it finished: marked failed" in out
+    assert "interrupted before it finished: marked failed" in " ".join(out.split())
     assert _content(warehouse) == _content(Path(reference["NPCS_WAREHOUSE"]))
     ref_published = Path(reference["NPCS_WAREHOUSE"]).parent / "published"
     assert _published(published) == _published(ref_published)
