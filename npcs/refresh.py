@@ -160,11 +160,12 @@ def run_refresh(
         from orchestration.defs.transformation import LEAVE_OUT_TAG
 
         tags[LEAVE_OUT_TAG] = "true"
+    day = as_of.isoformat() if as_of else None
     run_config = {
         "ops": {
-            "reporting__partnership_report": {
-                "config": {"as_of": as_of.isoformat() if as_of else None, "pdf": pdf}
-            }
+            "reporting__partnership_report": {"config": {"as_of": day, "pdf": pdf}},
+            # overdue submissions as of the same date (orchestration/defs/freshness.py)
+            **({"submission_freshness": {"config": {"as_of": day}}} if gates else {}),
         },
         "loggers": {"console": {"config": {"log_level": "WARNING"}}},
     }
