@@ -20,6 +20,7 @@ import duckdb
 from quality_checks.freshness import SOURCES, freshness, overdue, submission_due_days
 from reporting.figures import _rows
 
+
 def _present(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) -> bool:
     found = con.execute(
         "select count(*) from information_schema.tables where table_catalog = current_database() "

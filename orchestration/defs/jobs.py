@@ -42,8 +42,7 @@ ingest_job = dg.define_asset_job(
 
 publish_job = dg.define_asset_job(
     name=PUBLISH_JOB,
-    selection=dg.AssetSelection.all()
-    - dg.AssetSelection.groups(RAW_GROUP)
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(RAW_GROUP)
     | dg.AssetSelection.checks(*freshness_check_keys()),
     description=(
         "dbt seeds, staging and marts (dbt tests, Soda gates) -> report, from what raw holds now, "
