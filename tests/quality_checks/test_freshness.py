@@ -165,3 +165,88 @@ def test_the_status_report_lists_exactly_the_overdue_submissions(con, demo_refre
     assert _overdue_table(html) == expected
     tile = re.search(r'data-key="overdue">(\d+)<', html)
     assert tile and int(tile.group(1)) == len(expected)
+
+
+# Hand-made marts (only the columns freshness() reads), figures computed by hand: as of
+# 2024-10-01 with 45 days, a quarter ended 30 June is due 14 August: 48 days overdue.
+HAND_AS_OF = date(2024, 10, 1)
+
+
+@pytest.fixture
+def hand_made():
+    c = duckdb.connect()
+    c.execute("create schema membership")
+    c.execute(
+        "create table membership.dim_jurisdictions as from (values "
+        "('A', date '2020-01-01', null::date), "  # behind with workforce
+        "('B', date '2024-05-01', null), "  # joined in 2024-Q2, sent nothing yet
+        "('C', date '2023-10-15', null), "  # outcomes: joined in FY2024, sent nothing yet
+        "('E', date '2019-01-01', date '2024-01-01'), "  # left the partnership
+        "('F', date '2019-01-01', null), "  # on time; holds a later quarter too
+        "('G', date '2019-01-01', null)"  # stopped sharing workforce
+        ") t(jurisdiction_id, joined_date, left_date)"
+    )
+    c.execute(
+        "create table membership.dim_jurisdiction_sharing_levels as from (values "
+        "('A', 'workforce', 'aggregate', date '2020-01-01', date '9999-12-31'), "
+        "('A', 'review_summary', 'none', date '2020-01-01', date '9999-12-31'), "
+        "('B', 'workforce', 'aggregate', date '2024-05-01', date '9999-12-31'), "
+        "('C', 'outcomes', 'aggregate', date '2023-10-15', date '9999-12-31'), "
+        "('E', 'workforce', 'aggregate', date '2019-01-01', date '9999-12-31'), "
+        "('F', 'workforce', 'aggregate', date '2019-01-01', date '9999-12-31'), "
+        "('G', 'workforce', 'aggregate', date '2019-01-01', date '2024-07-01'), "
+        "('G', 'workforce', 'none', date '2024-07-01', date '9999-12-31')"
+        ") t(jurisdiction_id, data_set, sharing_level, valid_from, valid_to)"
+    )
+    c.execute(
+        "create table membership.fct_submission_coverage as from (values "
+        "('A', 'workforce', '2024-Q1', date '2024-03-31'), "
+        "('A', 'workforce', '2023-Q4', date '2023-12-31'), "
+        "('F', 'workforce', '2024-Q2', date '2024-06-30'), "
+        "('F', 'workforce', '2024-Q4', date '2024-12-31'), "  # ends after the as-of date
+        "('G', 'workforce', '2023-Q1', date '2023-03-31')"
+        ") t(jurisdiction_id, data_set, period, period_end_date)"
+    )
+    yield c
+    c.close()
+
+
+def _brief(rows: list[dict]) -> dict:
+    return {
+        (r["jurisdiction_id"], r["data_set"]): (
+            r["latest_period"],
+            r["next_period"],
+            str(r["due_date"]),
+            r["days_overdue"],
+        )
+        for r in rows
+    }
+
+
+def test_hand_computed_freshness(hand_made):
+    assert _brief(freshness(hand_made, HAND_AS_OF, 45)) == {
+        ("A", "workforce"): ("2024-Q1", "2024-Q2", "2024-08-14", 48),
+        ("B", "workforce"): (None, "2024-Q2", "2024-08-14", 48),  # due from the quarter joined
+        ("C", "outcomes"): (None, "2024", "2024-11-14", 0),  # FY2024 ends 30 September 2024
+        ("F", "workforce"): ("2024-Q2", "2024-Q3", "2024-11-14", 0),
+        # not listed: A's review_summary and G's workforce (shared as 'none'), E (left)
+    }
+    assert _brief(freshness(hand_made, HAND_AS_OF, 60))[("A", "workforce")] == (
+        "2024-Q1",
+        "2024-Q2",
+        "2024-08-29",
+        33,
+    )  # the due date follows the setting
+
+
+def test_late_then_on_time_once_received(hand_made):
+    """A's 2024-Q2 workforce, due 14 August, has not come by 1 October: 48 days overdue. It comes
+    (after its due date): A owes 2024-Q3 next, due 14 November, and is on time."""
+    assert _brief(overdue(freshness(hand_made, HAND_AS_OF, 45)))[("A", "workforce")][3] == 48
+    hand_made.execute(
+        "insert into membership.fct_submission_coverage "
+        "values ('A', 'workforce', '2024-Q2', date '2024-06-30')"
+    )
+    after = _brief(freshness(hand_made, HAND_AS_OF, 45))
+    assert after[("A", "workforce")] == ("2024-Q2", "2024-Q3", "2024-11-14", 0)
+    assert ("A", "workforce") not in _brief(overdue(freshness(hand_made, HAND_AS_OF, 45)))
