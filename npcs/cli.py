@@ -89,7 +89,10 @@ def refresh(
     elapsed = time.perf_counter() - start
     s = outcome.settings
     for c in outcome.warned_checks:  # held file versions, warnings, overrides: not blocking
-        console.print(f"[yellow]{c.metadata.get('decision', 'warned')}[/yellow] {c.check}")
+        if "decision" not in c.metadata:  # not a gate: overdue members (submission_freshness)
+            console.print(f"[yellow]warned[/yellow] {c.check}: {c.description}")
+            continue
+        console.print(f"[yellow]{c.metadata['decision']}[/yellow] {c.check}")
         for line in (c.description or "").splitlines()[1:]:
             console.print(f"    {line}")
     if outcome.success:

@@ -20,6 +20,7 @@ from orchestration.defs.automation import (  # noqa: E402
     landing_zone_sensor,
     publish_after_ingestion,
 )
+from orchestration.defs.freshness import submission_freshness  # noqa: E402
 from orchestration.defs.ingestion import raw_tables  # noqa: E402
 from orchestration.defs.jobs import full_refresh_job, ingest_job, publish_job  # noqa: E402
 from orchestration.defs.notifications import run_failure_alert  # noqa: E402
@@ -47,7 +48,7 @@ defs = dg.Definitions(
         # PostgreSQL serving when a server is configured (NPCS_PG_DSN or PGHOST)
         *([postgres_tables] if postgres_configured() else []),
     ],
-    asset_checks=soda_checks,
+    asset_checks=[*soda_checks, submission_freshness],
     jobs=[full_refresh_job, ingest_job, publish_job],
     schedules=[nightly_refresh],
     sensors=[landing_zone_sensor, publish_after_ingestion, run_failure_alert],

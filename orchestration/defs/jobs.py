@@ -5,7 +5,8 @@
   mart gates and the report. ``npcs refresh`` runs it.
 - ``ingest_jurisdiction``: the raw assets and their gates for the jurisdictions of the run; the
   landing-zone sensor starts one per jurisdiction whose files changed.
-- ``publish``: everything downstream of raw (dbt, mart gates, report); started once the
+- ``publish``: everything downstream of raw (dbt, mart gates, report), and the raw data sets'
+  ``submission_freshness`` checks once the marts they read are rebuilt; started once the
   ingestion runs have finished, by the ``publish_after_ingestion`` sensor.
 
 A failed gate stops everything downstream of it, in the same run and in later ones.
@@ -15,6 +16,7 @@ from datetime import date
 
 import dagster as dg
 
+from orchestration.defs.freshness import check_keys as freshness_check_keys
 from orchestration.defs.ingestion import RAW_GROUP
 
 FULL_REFRESH_JOB = "full_refresh"
@@ -42,16 +44,20 @@ ingest_job = dg.define_asset_job(
 
 publish_job = dg.define_asset_job(
     name=PUBLISH_JOB,
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(RAW_GROUP),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(RAW_GROUP)
+    | dg.AssetSelection.checks(*freshness_check_keys()),
     description=(
-        "dbt seeds, staging and marts (dbt tests, Soda gates) -> report, from what raw holds now. "
-        "Refused downstream of any failing raw gate."
+        "dbt seeds, staging and marts (dbt tests, Soda gates) -> report, from what raw holds now, "
+        "and which members are overdue (WARN). Refused downstream of any failing raw gate."
     ),
 )
 
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 REPORT_OP = "reporting__partnership_report"
+
+
+FRESHNESS_OP = "submission_freshness"
 
 
 def full_refresh_request(
@@ -65,7 +71,12 @@ def full_refresh_request(
 
     partitions = sync_partitions(instance)
     tags = {RANGE_START: partitions[0], RANGE_END: partitions[-1]}
+    day = as_of.isoformat() if as_of else None
     run_config = {
-        "ops": {REPORT_OP: {"config": {"as_of": as_of.isoformat() if as_of else None, "pdf": pdf}}}
+        "ops": {
+            REPORT_OP: {"config": {"as_of": day, "pdf": pdf}},
+            # overdue submissions as of the same day (orchestration/defs/freshness.py)
+            FRESHNESS_OP: {"config": {"as_of": day}},
+        }
     }
     return tags, run_config

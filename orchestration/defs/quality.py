@@ -188,12 +188,15 @@ def _write_gate_feedback(context, con, warehouse: WarehouseResource) -> None:
 
 
 def failing_gates(instance: dg.DagsterInstance, asset_keys, current_run_id: str) -> list[str]:
-    """Checks on ``asset_keys`` whose latest evaluation blocks: failed with ERROR severity, or
-    planned in a run that ended without evaluating it (a crashed gate fails closed)."""
+    """Blocking checks on ``asset_keys`` whose latest evaluation blocks: failed with ERROR
+    severity, or planned in a run that ended without evaluating it (a crashed gate fails
+    closed)."""
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
     check_keys = dg.AssetSelection.checks_for_assets(*asset_keys).resolve_checks(graph)
+    # Only blocking checks are gates: a WARN-only check (the freshness checks) never holds back.
+    check_keys = {k for k in check_keys if graph.get_check_spec(k).blocking}
     failing = []
     storage = instance.event_log_storage
     latest = storage.get_latest_asset_check_execution_by_key(list(check_keys))
