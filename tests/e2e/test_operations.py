@@ -278,6 +278,9 @@ def test_a_refresh_killed_anywhere_changes_nothing_published_and_the_next_conver
         assert ours.pop(known)[0] == theirs.pop(known)[0], known  # same rows at least
     assert ours == theirs
     ref_published = Path(reference["NPCS_WAREHOUSE"]).parent / "published"
-    assert _published(published) == _published(ref_published)
+    ours, theirs = _published(published), _published(ref_published)
+    known = "workforce.agg_tasc_scores_by_group"  # the same known nondeterminism as above
+    assert ours.pop(known)[0] == theirs.pop(known)[0], known
+    assert ours == theirs
     assert (reports / "report.html").read_bytes() != b""
     assert not [p for p in (published / "versions").iterdir() if p.name.startswith(".")]
