@@ -623,16 +623,6 @@ def read_relation(con: duckdb.DuckDBPyConnection, table: CatalogTable) -> pd.Dat
     return con.execute(f"select {columns} from {table.source} order by {order}").df()
 
 
-def suppress_relation(
-    con: duckdb.DuckDBPyConnection, table: CatalogTable, *, complementary: bool = True
-) -> Suppressed:
-    """One catalog table on its own (no links): for tests and tools; publishing suppresses the
-    whole catalog together (:func:`suppress_catalog`)."""
-    thresholds, parents = jurisdiction_thresholds(con)
-    frame = read_relation(con, table)
-    return suppress(frame, table, thresholds, parents, complementary=complementary)
-
-
 @dataclass
 class CatalogState:
     """The published tables of one warehouse state: the marts' rows and their suppression."""
