@@ -41,6 +41,8 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 @dataclass
 class Measured:
+    """Seconds and peak resident memory in MiB (the README's "MB" figures are MiB too)."""
+
     seconds: float
     own_mb: float  # peak RSS of the process itself
     children_mb: float  # peak RSS of its largest waited-for child (dbt, the gate worker)
@@ -68,7 +70,7 @@ def _rss_bytes(pid: int) -> int:
 
 
 def tree_rss_mb(pid: int) -> float:
-    """The RSS of a process and all its descendants now, in MB."""
+    """The RSS of a process and all its descendants now, in MiB."""
     total, todo, seen = 0, [pid], set()
     while todo:
         p = todo.pop()
@@ -77,7 +79,7 @@ def tree_rss_mb(pid: int) -> float:
         seen.add(p)
         total += _rss_bytes(p)
         todo.extend(_children(p))
-    return total / 1e6
+    return total / 2**20
 
 
 def run(cmd: list[str], env: dict, capture: bool = False) -> Measured:
@@ -124,7 +126,7 @@ def run(cmd: list[str], env: dict, capture: bool = False) -> Measured:
 
 
 def _write_usage(path: str) -> None:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux -> MiB
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     Path(path).write_text(json.dumps({"own_mb": own, "children_mb": children}))
 

@@ -44,7 +44,7 @@ HERE = Path(__file__).resolve().parent
 def _header() -> str:
     return (
         f"{'scale':>5} {'landing':>16} {'runs (s)':>24} {'median (s)':>10} "
-        f"{'peak RSS MB: refresh':>20} {'child':>6} {'tree':>6}"
+        f"{'peak RSS MiB: refresh':>21} {'child':>6} {'tree':>6}"
     )
 
 
@@ -53,7 +53,7 @@ def _row(label: str, landing: str, ms: list[Measured]) -> str:
     runs = ", ".join(f"{t:.1f}" for t in times)
     return (
         f"{label:>5} {landing:>16} {runs:>24} {statistics.median(times):>10.1f} "
-        f"{max(m.own_mb for m in ms):>20.0f} {max(m.children_mb for m in ms):>6.0f} "
+        f"{max(m.own_mb for m in ms):>21.0f} {max(m.children_mb for m in ms):>6.0f} "
         f"{max(m.tree_mb for m in ms):>6.0f}"
     )
 
