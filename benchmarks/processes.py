@@ -3,20 +3,22 @@
 Three memory figures, because a refresh is several processes: the refresh itself, the ``dbt``
 process it starts, and the Soda gate worker (``quality_checks/parallel.py``).
 
-- **own**: the peak RSS of the measured process alone (``getrusage(RUSAGE_SELF)``);
-- **children**: the peak RSS of the largest process it started and waited for — dbt or the gate
-  worker (``getrusage(RUSAGE_CHILDREN)``: the kernel keeps the maximum over the waited-for
-  descendants, not a sum). ``os.wait4`` alone reports ``max(own, children)``, which cannot tell
-  them apart;
+- **own**: the peak RSS of the measured process alone, ``getrusage(RUSAGE_SELF)`` read inside it
+  as it exits: this module, run as a script, is the wrapper (``python benchmarks/processes.py
+  RESULT.json -m npcs.cli refresh …`` runs ``npcs.cli`` as ``__main__`` — or ``-c CODE``, or a
+  script — and writes the figure to RESULT.json when it exits);
+- **children**: the peak RSS of each process it started (dbt, the gate worker), named by its
+  command line: the high-water mark ``VmHWM`` of ``/proc/<pid>/status``, sampled every 0.2 s
+  while the process lives (its last 0.2 s can be missed);
 - **tree**: the largest sum of the RSS of the process and all its descendants at one moment,
-  sampled from ``/proc`` every 0.2 s — what the machine must hold at once (a short peak between
-  two samples can be missed; the two figures above cannot be).
+  sampled at the same time — what the machine must hold at once.
 
-The first two are read inside the measured process at its exit: this module, run as a script,
-is the wrapper (``python benchmarks/processes.py RESULT.json -m npcs.cli refresh …`` runs
-``npcs.cli`` as ``__main__`` — or ``-c CODE``, or a script — and writes the figures to RESULT.json
-when it exits). psutil is not
-in the lock (Windows only), so ``/proc`` is read directly (Linux).
+Not ``getrusage(RUSAGE_CHILDREN)`` nor ``os.wait4`` for the children: Python starts a subprocess
+with ``vfork``, and at ``exec`` the kernel records the high-water mark of the memory the child
+shared with its parent as the child's peak, so a 50 MB child of a 400 MB process reports 400 MB
+(measured: ``RUSAGE_CHILDREN`` said 392 MiB for such a child, ``/usr/bin/time`` on it 57 MB).
+``os.wait4`` on the refresh reports ``max(own, children)`` with that error in it. psutil is not in
+the lock (Windows only), so ``/proc`` is read directly (Linux).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,9 +47,14 @@ class Measured:
 
     seconds: float
     own_mb: float  # peak RSS of the process itself
-    children_mb: float  # peak RSS of its largest waited-for child (dbt, the gate worker)
     tree_mb: float  # largest sampled sum over the process and its descendants
+    children: dict[str, float] = field(default_factory=dict)  # name -> largest sampled peak
     stdout: str = ""
+
+    @property
+    def children_mb(self) -> float:
+        """The peak of the largest process it started (0 when none lived 0.2 s)."""
+        return max(self.children.values(), default=0.0)
 
 
 def _children(pid: int) -> list[int]:
@@ -69,17 +76,66 @@ def _rss_bytes(pid: int) -> int:
         return 0
 
 
-def tree_rss_mb(pid: int) -> float:
-    """The RSS of a process and all its descendants now, in MiB."""
-    total, todo, seen = 0, [pid], set()
-    while todo:
-        p = todo.pop()
-        if p in seen:
-            continue
-        seen.add(p)
-        total += _rss_bytes(p)
-        todo.extend(_children(p))
-    return total / 2**20
+def _name(pid: int) -> str:
+    """A short name for a process: its module (``-m``), else its program's file name."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().decode(errors="replace").split("\0")
+    except OSError:
+        return str(pid)
+    if "-m" in argv[:-1]:
+        return argv[argv.index("-m") + 1]
+    if "-c" in argv[:2]:
+        return "python -c"
+    program = argv[1] if len(argv) > 1 and "python" in Path(argv[0]).name else argv[0]
+    return Path(program).name or str(pid)
+
+
+def _hwm_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except (OSError, ValueError):
+        pass
+    return 0.0
+
+
+class _Sampler:
+    """The process tree under ``root`` every 0.2 s: the largest sum of RSS, and each
+    descendant's high-water mark by name."""
+
+    def __init__(self, root: int) -> None:
+        self.root, self.root_name, self.tree_mb, self.children = root, "", 0.0, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def sample(self) -> None:
+        total, todo, seen = 0, [self.root], set()
+        while todo:
+            p = todo.pop()
+            if p in seen:
+                continue
+            seen.add(p)
+            total += _rss_bytes(p)
+            name = _name(p)
+            if p == self.root:
+                self.root_name = name
+            elif name != self.root_name:
+                # (a child between vfork and exec still reads as its parent: skipped)
+                self.children[name] = max(self.children.get(name, 0.0), _hwm_mb(p))
+            todo.extend(_children(p))
+        self.tree_mb = max(self.tree_mb, total / 2**20)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(SAMPLE_SECONDS):
+            self.sample()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def run(cmd: list[str], env: dict, capture: bool = False) -> Measured:
@@ -88,7 +144,6 @@ def run(cmd: list[str], env: dict, capture: bool = False) -> Measured:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         result = Path(f.name)
     wrapped = [cmd[0], str(Path(__file__).resolve()), str(result), *cmd[1:]]
-    peak, stop = [0.0], threading.Event()
     start = time.perf_counter()
     proc = subprocess.Popen(
         wrapped,
@@ -98,18 +153,11 @@ def run(cmd: list[str], env: dict, capture: bool = False) -> Measured:
         stderr=subprocess.DEVNULL,
         text=True,
     )
-
-    def sample() -> None:
-        while not stop.wait(SAMPLE_SECONDS):
-            peak[0] = max(peak[0], tree_rss_mb(proc.pid))
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    sampler = _Sampler(proc.pid)
     out = proc.stdout.read() if capture else ""
     proc.wait()
     seconds = time.perf_counter() - start
-    stop.set()
-    sampler.join()
+    sampler.stop()
     try:
         figures = json.loads(result.read_text() or "{}")
     finally:
@@ -119,16 +167,15 @@ def run(cmd: list[str], env: dict, capture: bool = False) -> Measured:
     return Measured(
         seconds=seconds,
         own_mb=figures.get("own_mb", float("nan")),
-        children_mb=figures.get("children_mb", float("nan")),
-        tree_mb=peak[0],
+        tree_mb=sampler.tree_mb,
+        children={k: round(v) for k, v in sampler.children.items() if v > 0},
         stdout=out,
     )
 
 
 def _write_usage(path: str) -> None:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux -> MiB
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    Path(path).write_text(json.dumps({"own_mb": own, "children_mb": children}))
+    Path(path).write_text(json.dumps({"own_mb": own}))
 
 
 def _main(argv: list[str]) -> None:

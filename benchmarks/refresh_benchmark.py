@@ -44,17 +44,24 @@ HERE = Path(__file__).resolve().parent
 def _header() -> str:
     return (
         f"{'scale':>5} {'landing':>16} {'runs (s)':>24} {'median (s)':>10} "
-        f"{'peak RSS MiB: refresh':>21} {'child':>6} {'tree':>6}"
+        f"{'peak RSS MiB: refresh':>21} {'child':>6} {'tree':>6}  (largest children)"
     )
 
 
 def _row(label: str, landing: str, ms: list[Measured]) -> str:
     times = [m.seconds for m in ms]
     runs = ", ".join(f"{t:.1f}" for t in times)
+    children: dict[str, float] = {}
+    for m in ms:
+        for name, mb in m.children.items():
+            children[name] = max(children.get(name, 0.0), mb)
+    largest = sorted(children.items(), key=lambda kv: -kv[1])[:3]
     return (
         f"{label:>5} {landing:>16} {runs:>24} {statistics.median(times):>10.1f} "
         f"{max(m.own_mb for m in ms):>21.0f} {max(m.children_mb for m in ms):>6.0f} "
-        f"{max(m.tree_mb for m in ms):>6.0f}"
+        f"{max(m.tree_mb for m in ms):>6.0f}  ("
+        + ", ".join(f"{n} {mb:.0f}" for n, mb in largest)
+        + ")"
     )
 
 

@@ -33,20 +33,34 @@ def test_issue_7_options_parse():
     assert not defaults.definitions_load and not defaults.compare_gates
 
 
+def _peaks(parent_bytes: int, child_bytes: int) -> processes.Measured:
+    code = (
+        f"import subprocess, sys, time; a = bytearray({parent_bytes}); "
+        "subprocess.run([sys.executable, '-c', "
+        f"'import time; b = bytearray({child_bytes}); time.sleep(1.0)'], check=True)"
+    )
+    return processes.run([sys.executable, "-c", code], {**os.environ})
+
+
 def test_peak_memory_of_a_process_and_of_its_child_are_told_apart():
     """A process holding 150 MB starts a child that holds 400 MB: 'own' is the parent's peak,
     'children' the child's, and the sampled tree holds both at once (figures in MiB)."""
-    code = (
-        "import subprocess, sys, time; a = bytearray(150_000_000); "
-        "subprocess.run([sys.executable, '-c', "
-        "'import time; b = bytearray(400_000_000); time.sleep(1.0)'], check=True)"
-    )
-    m = processes.run([sys.executable, "-c", code], {**os.environ})
     mib = 2**20
+    m = _peaks(150_000_000, 400_000_000)
     assert 150e6 / mib <= m.own_mb < 300, m
     assert 400e6 / mib <= m.children_mb < 500, m
+    assert list(m.children) == ["python -c"], m
     assert m.tree_mb >= 550e6 / mib, m  # both alive during the child's sleep
     assert m.seconds >= 1.0
+
+
+def test_a_small_child_of_a_large_process_is_not_given_the_parents_peak():
+    """The kernel gives a vforked child its parent's high-water mark in getrusage: the child's
+    figure must be its own."""
+    mib = 2**20
+    m = _peaks(400_000_000, 50_000_000)
+    assert m.own_mb >= 400e6 / mib, m
+    assert 50e6 / mib <= m.children_mb < 150, m
 
 
 def test_a_failing_command_fails_the_benchmark():
