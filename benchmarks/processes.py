@@ -76,19 +76,23 @@ def _rss_bytes(pid: int) -> int:
         return 0
 
 
-def _name(pid: int) -> str:
-    """A short name for a process: its module (``-m``), else its program's file name."""
+def _cmdline(pid: int) -> bytes:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            argv = f.read().decode(errors="replace").split("\0")
+            return f.read()
     except OSError:
-        return str(pid)
+        return b""
+
+
+def _name(cmdline: bytes) -> str:
+    """A short name for a process: its module (``-m``), else its program's file name."""
+    argv = cmdline.decode(errors="replace").split("\0")
     if "-m" in argv[:-1]:
         return argv[argv.index("-m") + 1]
-    if "-c" in argv[:2]:
+    if "-c" in argv[:-1]:
         return "python -c"
     program = argv[1] if len(argv) > 1 and "python" in Path(argv[0]).name else argv[0]
-    return Path(program).name or str(pid)
+    return Path(program).name or "?"
 
 
 def _hwm_mb(pid: int) -> float:
@@ -107,26 +111,26 @@ class _Sampler:
     descendant's high-water mark by name."""
 
     def __init__(self, root: int) -> None:
-        self.root, self.root_name, self.tree_mb, self.children = root, "", 0.0, {}
+        self.root, self.tree_mb, self.children = root, 0.0, {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
 
     def sample(self) -> None:
-        total, todo, seen = 0, [self.root], set()
+        total, todo, seen = 0, [(self.root, None)], set()
         while todo:
-            p = todo.pop()
+            p, parent_cmdline = todo.pop()
             if p in seen:
                 continue
             seen.add(p)
             total += _rss_bytes(p)
-            name = _name(p)
-            if p == self.root:
-                self.root_name = name
-            elif name != self.root_name:
-                # (a child between vfork and exec still reads as its parent: skipped)
+            cmdline = _cmdline(p)
+            # A child between vfork and exec still reads as its parent (same memory, same
+            # command line): not counted as a process of its own.
+            if parent_cmdline is not None and cmdline != parent_cmdline:
+                name = _name(cmdline)
                 self.children[name] = max(self.children.get(name, 0.0), _hwm_mb(p))
-            todo.extend(_children(p))
+            todo.extend((c, cmdline) for c in _children(p))
         self.tree_mb = max(self.tree_mb, total / 2**20)
 
     def _loop(self) -> None:
