@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import threading
 import uuid
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from npcs.settings import Settings, configure_environment
+from npcs.settings import REPO_ROOT, Settings, configure_environment
 
 
 @dataclass
@@ -57,6 +58,15 @@ def _set_paths(landing: Path | None, warehouse: Path | None, out: Path | None) -
             os.environ[var] = str(Path(value).expanduser().resolve())
     configure_environment()
     return Settings.from_env()
+
+
+def _instance_config(dagster_home: Path) -> None:
+    """A Dagster home without ``dagster.yaml`` (a new folder named by ``DAGSTER_HOME``) gets the
+    product's: telemetry off, one run at a time, the pooled event log. Dagster would otherwise
+    run it on its defaults; an existing ``dagster.yaml`` is never touched."""
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        shutil.copyfile(REPO_ROOT / "dagster_home" / "dagster.yaml", config)
 
 
 def _sqlite_wal() -> None:
@@ -136,6 +146,7 @@ def run_refresh(
     settings = _set_paths(landing, warehouse, out)
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    _instance_config(settings.dagster_home)
 
     _sqlite_wal()
     from dagster import DagsterInstance

@@ -30,6 +30,19 @@ DEFAULTS = {
 }
 
 
+# DuckDB's buffer pool for the warehouse, in every process that writes or builds it (the loader,
+# dbt, publishing): DuckDB's own default is 80% of RAM, which it keeps once it has used it; under
+# this limit it spills sorts, joins and aggregations to ``<warehouse>.tmp`` instead. 1 GB keeps a
+# 100x refresh under 2 GiB of resident memory (benchmarks/README.md).
+DUCKDB_MEMORY_LIMIT_DEFAULT = "1GB"
+
+
+def duckdb_config() -> dict[str, str]:
+    """Settings for a connection to the warehouse file (``NPCS_DUCKDB_MEMORY_LIMIT``)."""
+    limit = os.environ.get("NPCS_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT_DEFAULT
+    return {"memory_limit": limit}
+
+
 def _resolve(value: str) -> Path:
     p = Path(value).expanduser()
     return p if p.is_absolute() else (REPO_ROOT / p).resolve()

@@ -37,7 +37,7 @@ from orchestration.defs.resources import (  # noqa: E402
     WarehouseResource,
 )
 from orchestration.defs.schedules import nightly_refresh  # noqa: E402
-from orchestration.defs.transformation import dbt_build, dbt_resource  # noqa: E402
+from orchestration.defs.transformation import dbt_build  # noqa: E402
 
 defs = dg.Definitions(
     assets=[
@@ -56,7 +56,6 @@ defs = dg.Definitions(
         "warehouse": WarehouseResource(path=dg.EnvVar("NPCS_WAREHOUSE")),
         "landing_zone": LandingZoneResource(path=dg.EnvVar("NPCS_LANDING")),
         "reports": ReportsResource(path=dg.EnvVar("NPCS_REPORTS")),
-        "dbt": dbt_resource(),
     },
     executor=dg.in_process_executor,
 )

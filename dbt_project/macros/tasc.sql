@@ -87,7 +87,15 @@
             case
                 when intends_to_stay then 1.0
                 when intends_to_stay is not null then 0.0
-            end as intends_to_stay_value
+            end as intends_to_stay_value,
+            -- The scores as exact decimals (9 places) for the means and the correlation: DuckDB
+            -- adds doubles up in the order its threads finish, so a mean of doubles can differ in
+            -- its last bits from one build to the next; a sum of decimals is exact, so the same
+            -- responses give the same figures on every build.
+            cast(psychological_safety_score as decimal(18, 9)) as psychological_safety_exact,
+            cast(stress_recognition_score as decimal(18, 9)) as stress_recognition_exact,
+            cast(workplace_connectedness_score as decimal(18, 9)) as workplace_connectedness_exact,
+            cast(emotional_exhaustion_mean as decimal(18, 9)) as emotional_exhaustion_exact
 
         from {{ responses }}
 
@@ -134,22 +142,25 @@
             max(response_date) as last_response_date,
             count(*) as respondents,
             count(psychological_safety_score) as psychological_safety_respondents,
-            avg(psychological_safety_score) as psychological_safety_score_mean,
+            avg(psychological_safety_exact) as psychological_safety_score_mean,
             100 * avg(psychological_safety_positive) as psychological_safety_pct_positive,
             count(stress_recognition_score) as stress_recognition_respondents,
-            avg(stress_recognition_score) as stress_recognition_score_mean,
+            avg(stress_recognition_exact) as stress_recognition_score_mean,
             100 * avg(stress_recognition_positive) as stress_recognition_pct_positive,
             count(workplace_connectedness_score) as workplace_connectedness_respondents,
-            avg(workplace_connectedness_score) as workplace_connectedness_score_mean,
+            avg(workplace_connectedness_exact) as workplace_connectedness_score_mean,
             100 * avg(workplace_connectedness_positive) as workplace_connectedness_pct_positive,
             count(emotional_exhaustion_mean) as emotional_exhaustion_respondents,
-            avg(emotional_exhaustion_mean) as emotional_exhaustion_mean,
+            avg(emotional_exhaustion_exact) as emotional_exhaustion_mean,
             count(intends_to_stay_value) as intent_to_stay_respondents,
             100 * avg(intends_to_stay_value) as pct_intends_to_stay,
             count(*) filter (
                 where psychological_safety_score is not null and intends_to_stay_value is not null
             ) as correlation_respondents,
-            corr(psychological_safety_score, intends_to_stay_value) as raw_correlation
+            -- Pearson's r from exact sums over the responses with both values (corr() of doubles
+            -- would add up in thread order): n, sum x, sum y, sum xy, sum x^2 (y is 1/0: y^2 = y)
+            {{ _exact_correlation('psychological_safety_exact', 'intends_to_stay_value') }}
+                as raw_correlation
 
         from tasc_by_dimension
         group by
@@ -242,4 +253,25 @@
         end as psych_safety_intent_correlation
 
     from tasc_complemented
+{%- endmacro %}
+
+
+{#- Pearson's r of x and y (y 1/0; both exact decimals) over the rows with both. The sums and
+    the three terms are exact decimals; only the last division is in double, so the same inputs
+    give the same coefficient on every build. NaN when either has no variance (as corr()). -#}
+{% macro _exact_correlation(x, y) -%}
+    {%- set both = 'where ' ~ x ~ ' is not null and ' ~ y ~ ' is not null' -%}
+    {%- set n = 'count(*) filter (' ~ both ~ ')' -%}
+    {%- set sx = 'sum(' ~ x ~ ') filter (' ~ both ~ ')' -%}
+    {%- set sy = 'sum(' ~ y ~ ') filter (' ~ both ~ ')' -%}
+    {%- set sxy = 'sum(' ~ x ~ ' * ' ~ y ~ ') filter (' ~ both ~ ')' -%}
+    {%- set sxx = 'sum(' ~ x ~ ' * ' ~ x ~ ') filter (' ~ both ~ ')' -%}
+    {%- set var_x = '(' ~ n ~ ' * ' ~ sxx ~ ' - ' ~ sx ~ ' * ' ~ sx ~ ')' -%}
+    {%- set var_y = '(' ~ n ~ ' * ' ~ sy ~ ' - ' ~ sy ~ ' * ' ~ sy ~ ')' -%}
+    case
+        when {{ var_x }} > 0 and {{ var_y }} > 0
+            then cast({{ n }} * {{ sxy }} - {{ sx }} * {{ sy }} as double)
+                / sqrt(cast({{ var_x }} as double) * cast({{ var_y }} as double))
+        else cast('nan' as double)
+    end
 {%- endmacro %}

@@ -9,7 +9,8 @@ run; the others' runs load.
 
 ``publish_after_ingestion`` waits until no ingestion run is queued or running, then — if any
 ingestion run succeeded since it last published — requests one ``publish`` run (dbt, mart
-gates, report) for all of them together.
+gates, report) for all of them together: of the marts, only those the changed data sets reach
+(``jobs.publish_subset``); everything when a run does not say what changed (started by hand).
 
 Both are stopped by default: turn them on in the UI (Automation) where the daemon runs.
 """
@@ -21,9 +22,11 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from ingestion.landing import scan
-from orchestration.defs.jobs import INGEST_JOB, PUBLISH_JOB
+from orchestration.defs.jobs import INGEST_JOB, PUBLISH_JOB, publish_subset
 from orchestration.defs.partitions import JURISDICTION_PARTITIONS, missing_partitions
 from orchestration.defs.resources import LandingZoneResource
+
+CHANGED_DATA_SETS_TAG = "npcs/changed_data_sets"
 
 
 def _listing(landing: LandingZoneResource) -> dict[str, list[int]]:
@@ -78,7 +81,7 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext, landing_zone: Landi
                 tags={
                     "npcs/trigger": "landing_zone_sensor",
                     "npcs/jurisdiction": j,
-                    "npcs/changed_data_sets": ",".join(
+                    CHANGED_DATA_SETS_TAG: ",".join(
                         sorted({p.split("/")[1] for p in mine if p.count("/") >= 2})
                     ),
                     "npcs/changed_files": str(len(mine)),
@@ -137,16 +140,32 @@ def publish_after_ingestion(context: dg.SensorEvaluationContext):
         return dg.SkipReason("no ingestion run has succeeded since the last publish")
     latest = done[0]
     jurisdictions = sorted({r.dagster_run.tags.get("dagster/partition", "?") for r in done})
+    tags = {
+        "npcs/trigger": "publish_after_ingestion",
+        "npcs/ingestion_runs": str(len(done)),
+        "npcs/jurisdictions": ",".join(jurisdictions)[:1000],
+    }
+    subset = {}
+    data_sets = changed_data_sets(done)
+    if data_sets is not None and context.repository_def is not None:
+        assets, checks = publish_subset(context.repository_def.asset_graph, data_sets)
+        subset = {"asset_selection": sorted(assets), "asset_check_keys": sorted(checks)}
+        tags["npcs/changed_data_sets"] = ",".join(sorted(data_sets)) or "(none)"
     return dg.SensorResult(
         run_requests=[
-            dg.RunRequest(
-                run_key=f"publish-after:{latest.dagster_run.run_id}",
-                tags={
-                    "npcs/trigger": "publish_after_ingestion",
-                    "npcs/ingestion_runs": str(len(done)),
-                    "npcs/jurisdictions": ",".join(jurisdictions)[:1000],
-                },
-            )
+            dg.RunRequest(run_key=f"publish-after:{latest.dagster_run.run_id}", tags=tags, **subset)
         ],
         cursor=_utc(latest.update_timestamp).isoformat(),
     )
+
+
+def changed_data_sets(runs) -> set[str] | None:
+    """The data sets whose files the ingestion runs' sensor saw change (its run tag); None when
+    a run does not say (started by hand or by a full refresh): then anything may have changed."""
+    found: set[str] = set()
+    for record in runs:
+        tag = record.dagster_run.tags.get(CHANGED_DATA_SETS_TAG)
+        if tag is None:
+            return None
+        found |= {name for name in tag.split(",") if name}
+    return found

@@ -7,7 +7,8 @@
   landing-zone sensor starts one per jurisdiction whose files changed.
 - ``publish``: everything downstream of raw (dbt, mart gates, report), and the raw data sets'
   ``submission_freshness`` checks once the marts they read are rebuilt; started once the
-  ingestion runs have finished, by the ``publish_after_ingestion`` sensor.
+  ingestion runs have finished, by the ``publish_after_ingestion`` sensor — for only the part
+  that the ingested data sets reach (``publish_subset``) when the ingestion runs say which.
 
 A failed gate stops everything downstream of it, in the same run and in later ones.
 """
@@ -80,3 +81,34 @@ def full_refresh_request(
         }
     }
     return tags, run_config
+
+
+def publish_subset(asset_graph, data_sets) -> tuple[set[dg.AssetKey], set[dg.AssetCheckKey]]:
+    """The assets and checks of ``publish`` that new files of ``data_sets`` reach.
+
+    Every ingestion run writes the ledger, the quarantine and the raw gates' results whatever it
+    loads, so what reads those is always rebuilt (the data-quality marts, coverage, the
+    published warehouse and the report); of the data sets' own staging models, only those of
+    ``data_sets``, with everything downstream of them. A ``reviews`` file leaves the workforce
+    and outcomes marts as they are: their raw tables, and so their staging, did not change.
+    The checks are the selected assets' own (the mart gates) and the freshness checks.
+    """
+
+    def written_by_every_ingestion(key: dg.AssetKey) -> bool:  # the ledger, the gates' results
+        return key.path[0] in (RAW_GROUP, "quality") and not asset_graph.get(key).is_materializable
+
+    def a_data_set(key: dg.AssetKey) -> bool:  # raw/reviews, raw/tasc_responses, ...
+        return key.path[0] == RAW_GROUP and asset_graph.get(key).is_materializable
+
+    always = [  # the staging models of the ledger, the quarantine and the gates' results
+        key
+        for key in asset_graph.get_all_asset_keys()
+        if key.path[0] == "staging"
+        and any(written_by_every_ingestion(p) for p in asset_graph.get(key).parent_keys)
+        and not any(a_data_set(p) for p in asset_graph.get(key).parent_keys)
+    ]
+    changed = [dg.AssetKey(["staging", f"stg_raw__{name}"]) for name in sorted(data_sets)]
+    start = [k for k in [*always, *changed] if asset_graph.has(k)]
+    assets = set(dg.AssetSelection.assets(*start).downstream().resolve(asset_graph))
+    checks = {c for c in asset_graph.asset_check_keys if c.asset_key in assets}
+    return assets, checks | set(freshness_check_keys())

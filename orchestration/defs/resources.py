@@ -11,6 +11,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from npcs.settings import duckdb_config
+
 
 class WarehouseResource(dg.ConfigurableResource):
     """The embedded DuckDB warehouse file. Connections are opened per step and closed after it,
@@ -44,7 +46,7 @@ class WarehouseResource(dg.ConfigurableResource):
         """A connection for one step; a writing one holds the writer lock while it is open."""
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         with contextlib.nullcontext() if read_only else self.writing("a writing step"):
-            con = duckdb.connect(self.path, read_only=read_only)
+            con = duckdb.connect(self.path, read_only=read_only, config=duckdb_config())
             try:
                 yield con
             finally:

@@ -2,25 +2,18 @@
 
 Asset keys are ``[schema, name]`` — the warehouse address — so ``raw/reviews`` (ingestion),
 ``staging/stg_raw__reviews`` and ``reviews/fct_reviews`` read the same in the UI and in SQL.
-Seeds and models are built by one ``dbt build`` (one dbt process per refresh). The raw-layer Soda
-gates read the seed files themselves, so they need nothing from dbt and run before it.
+Seeds and models are built by one ``dbt build`` per refresh, run inside the step's process
+(``dbt_in_process.py``). The raw-layer Soda gates read the seed files themselves, so they need
+nothing from dbt and run before it.
 """
 
-import shutil
 from collections.abc import Mapping
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import (
-    DagsterDbtTranslator,
-    DagsterDbtTranslatorSettings,
-    DbtCliResource,
-    dbt_assets,
-)
-from packaging import version
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
+from orchestration.defs import dbt_in_process
 from orchestration.defs.dbt_project import dbt_project, refresh_build_args
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.retries import TRANSIENT_RETRY, retry_only_if_transient
@@ -51,7 +44,7 @@ translator = NpcsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
     project=dbt_project,
     retry_policy=TRANSIENT_RETRY,
 )
-def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def dbt_build(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Seeds (code lists and registry into ``reference``), staging views, intermediate models and
     the conformed marts, built and tested by one ``dbt build``. Each built table and view gets
     its row count and its dbt tests' results as metadata once dbt has released the warehouse.
@@ -66,7 +59,7 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse:
         # follows in this run: each rule is checked once per refresh, by the gate when there is
         # one.
         leave_out = mart_gates_in_run(context) or context.run.tags.get(LEAVE_OUT_TAG) == "true"
-        yield from _build(context, dbt, warehouse, refresh_build_args(leave_out))
+        yield from _build(context, warehouse, refresh_build_args(leave_out))
 
 
 # Run tag for the benchmark's like-for-like comparison (benchmarks/refresh_benchmark.py): leave the
@@ -89,37 +82,21 @@ def _refuse_on_failing_raw_gates(context: dg.AssetExecutionContext) -> None:
     )
 
 
-def _build(context, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str]):
-    """Run dbt, then yield its events with row counts added (and re-raise if dbt failed)."""
-    events, error = [], None
+def _build(context, warehouse: WarehouseResource, args: list[str]):
+    """Run dbt, then yield its events with row counts added (and fail if dbt failed)."""
+    from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
+
+    manifest, dbt_translator, project = get_manifest_and_translator_from_dbt_assets(
+        [context.assets_def]
+    )
+    select = dbt_in_process.selection_for(context, manifest, dbt_translator)
     with warehouse.writing(f"dbt build (run {context.run_id})"):  # one writer at a time
-        invocation = dbt.cli(args, context=context, raise_on_error=False)
-        try:
-            for event in invocation.stream():
-                events.append(event)
-        except Exception as e:  # still record what dbt built before failing the step
-            error = e
-    _keep_parse_state(Path(invocation.target_path))
+        build = dbt_in_process.run_build(project or dbt_project, args, select)
+    # still record what dbt built before failing the step
+    events = list(dbt_in_process.asset_events(context, build, manifest, dbt_translator, project))
     yield from with_build_metadata(context, events, warehouse)
-    if error is None and not invocation.is_successful():
-        error = invocation.get_error()
-    if error is not None:
-        raise error
-
-
-def _keep_parse_state(invocation_target: Path) -> None:
-    """Make this invocation's parse state the project's, then drop the invocation folder.
-
-    dagster-dbt gives every dbt invocation its own target folder seeded with the project's
-    ``target/partial_parse.msgpack``. dbt re-parses everything when that state was made with
-    another profile (another warehouse path), so the state of the latest invocation is copied
-    back: the next dbt step, and the next refresh, parse only what changed.
-    """
-    state = invocation_target / "partial_parse.msgpack"
-    if state.exists():
-        project_target = dbt_project.project_dir / dbt_project.target_path
-        shutil.copyfile(state, project_target / "partial_parse.msgpack")
-    shutil.rmtree(invocation_target, ignore_errors=True)
+    if not build.success:
+        raise dbt_in_process.DbtBuildError(build.failure_message()) from build.error
 
 
 def _test_tallies(events: list) -> tuple[dict[dg.AssetKey, dict[str, list[str]]], list]:
@@ -177,27 +154,3 @@ def with_build_metadata(context, events: list, warehouse: WarehouseResource):
                     "\n".join(f"- `{n}`" for n in failing)
                 )
         yield e.with_metadata({**e.metadata, **extra}) if extra else e
-
-
-class NpcsDbtCliResource(DbtCliResource):
-    """dbt CLI resource that knows its dbt version without running ``dbt --version``.
-
-    dagster-dbt asks the executable for its version on every dbt step, and ``dbt --version``
-    queries the package registry for the latest release (seconds lost offline). dbt-core is
-    installed in this environment, so its version is read from the package.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        from dbt.version import __version__
-
-        return version.parse(__version__)
-
-    def _initialize_dbt_core_adapter(self, args):
-        # The adapter handle is only used for optional metadata (row counts, column schemas) that
-        # these assets do not request; building it costs a profile load per dbt step.
-        return None
-
-
-def dbt_resource() -> DbtCliResource:
-    return NpcsDbtCliResource(project_dir=dbt_project)

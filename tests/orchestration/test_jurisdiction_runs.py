@@ -242,3 +242,45 @@ def test_publish_waits_for_ingestion_and_publishes_once(instance, paths):
     with dg.build_sensor_context(instance=instance, cursor=result.cursor) as context:
         again = publish_after_ingestion(context)
     assert again.run_requests[0].tags["npcs/jurisdictions"] == "OH-FRANKLIN"
+
+
+def test_publish_rebuilds_only_what_the_changed_data_sets_reach(instance, paths):
+    """After a reviews file, the publish run rebuilds the reviews marts and what every ingestion
+    changes (ledger, gates' results: data quality, coverage), publishes and reports — and leaves
+    the workforce and outcomes marts, whose raw tables did not change, as they are."""
+    from orchestration.definitions import defs
+    from orchestration.defs.automation import CHANGED_DATA_SETS_TAG, publish_after_ingestion
+
+    sync_partitions(instance)
+    assert _ingest(instance, partition_key="CT", tags={CHANGED_DATA_SETS_TAG: "reviews"}).success
+    with dg.build_sensor_context(instance=instance, definitions=defs) as context:
+        (request,) = publish_after_ingestion(context).run_requests
+    assert request.tags[CHANGED_DATA_SETS_TAG] == "reviews"
+    chosen = {k.to_user_string() for k in request.asset_selection}
+    for key in (
+        "staging/stg_raw__reviews",
+        "reviews/fct_reviews",
+        "reviews/agg_ios_per_review",
+        "data_quality/agg_quality_scorecard",
+        "membership/fct_submission_coverage",
+        "publishing/published_warehouse",
+        "reporting/partnership_report",
+    ):
+        assert key in chosen, key
+    for key in (
+        "staging/stg_raw__tasc_responses",
+        "workforce/agg_tasc_scores",
+        "equity/agg_outcome_rates_by_group",
+        "reference/jurisdictions",
+    ):
+        assert key not in chosen, key
+    checks = {(c.asset_key.to_user_string(), c.name) for c in request.asset_check_keys}
+    assert any(a == "reviews/fct_reviews" for a, _ in checks)  # its mart gate
+    assert not any(a.startswith("workforce/") for a, _ in checks)
+    assert {n for a, n in checks if a.startswith("raw/")} == {"submission_freshness"}
+
+    # A run that does not say what changed (started by hand) publishes everything.
+    assert _ingest(instance, partition_key="ME").success
+    with dg.build_sensor_context(instance=instance, definitions=defs) as context:
+        (everything,) = publish_after_ingestion(context).run_requests
+    assert everything.asset_selection is None and CHANGED_DATA_SETS_TAG not in everything.tags
