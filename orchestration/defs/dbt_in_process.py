@@ -62,15 +62,12 @@ def selection_for(
     context: dg.AssetExecutionContext, manifest: dict[str, Any], translator
 ) -> list[str]:
     """The dbt nodes of the run's selected assets (all of them: the asset's own selection)."""
-    assets_def = context.assets_def
+    # (in a subset run, ``context.assets_def`` is the subset: compare with the manifest instead)
     selected = set(context.selected_asset_keys)
-    if selected >= set(assets_def.keys):
+    nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("seed", "model")]
+    chosen = [".".join(n["fqn"]) for n in nodes if translator.get_asset_key(n) in selected]
+    if len(chosen) == len(nodes):
         return list(FULL_SELECTION)
-    chosen = []
-    for node in manifest["nodes"].values():
-        if node["resource_type"] in ("seed", "model", "snapshot"):
-            if translator.get_asset_key(node) in selected:
-                chosen.append(".".join(node["fqn"]))
     return sorted(chosen)
 
 

@@ -284,3 +284,52 @@ def test_publish_rebuilds_only_what_the_changed_data_sets_reach(instance, paths)
     with dg.build_sensor_context(instance=instance, definitions=defs) as context:
         (everything,) = publish_after_ingestion(context).run_requests
     assert everything.asset_selection is None and CHANGED_DATA_SETS_TAG not in everything.tags
+
+
+def test_a_reviews_file_publishes_through_the_reviews_marts_and_leaves_the_others(instance, paths):
+    """As the daemon runs it: ingestion, then the publish run the sensor requests — once for
+    everything, then, after CT's new review, for the part a reviews file reaches. The subset
+    run rebuilds the reviews marts (CT's review is in them) and the report, and does not touch
+    the workforce marts."""
+    from orchestration.definitions import defs
+    from orchestration.defs.automation import CHANGED_DATA_SETS_TAG, publish_after_ingestion
+    from orchestration.defs.jobs import PUBLISH_JOB
+    from tests.e2e.test_gates import _append_reviews, _reviews
+
+    landing, warehouse = paths
+    sync_partitions(instance)
+
+    def publish(cursor=None):
+        with dg.build_sensor_context(instance=instance, definitions=defs, cursor=cursor) as ctx:
+            result = publish_after_ingestion(ctx)
+        (request,) = result.run_requests
+        job = defs.resolve_job_def(PUBLISH_JOB)
+        if request.asset_selection is not None:
+            job = job.get_subset(
+                asset_selection=set(request.asset_selection),
+                asset_check_selection=set(request.asset_check_keys),
+            )
+        run = job.execute_in_process(instance=instance, tags=request.tags, raise_on_error=False)
+        assert run.success
+        return result.cursor, {
+            e.asset_key.to_user_string() for e in run.get_asset_materialization_events()
+        }
+
+    for j in ("CT", "ME", "OH-FRANKLIN"):
+        assert _ingest(instance, partition_key=j).success
+    cursor, everything = publish()
+    assert "workforce/agg_tasc_scores" in everything and "reviews/fct_reviews" in everything
+    workforce = _rows(warehouse, "select * from workforce.agg_tasc_scores order by all")
+
+    ct = {**_reviews(landing, "CT")[0], "review_id": "CT-NEW-0001"}
+    _append_reviews(landing, "CT", "reviews_late_addition.csv", [ct])
+    assert _ingest(instance, partition_key="CT", tags={CHANGED_DATA_SETS_TAG: "reviews"}).success
+    _, rebuilt = publish(cursor)
+    assert {"reviews/fct_reviews", "reviews/agg_ios_per_review"} <= rebuilt
+    assert {"publishing/published_warehouse", "reporting/partnership_report"} <= rebuilt
+    assert not any(k.startswith(("workforce/", "equity/", "reference/")) for k in rebuilt)
+    assert len(rebuilt) < len(everything)
+    assert _rows(
+        warehouse, "select count(*) from reviews.fct_reviews where review_id = 'CT-NEW-0001'"
+    ) == [(1,)]
+    assert _rows(warehouse, "select * from workforce.agg_tasc_scores order by all") == workforce
