@@ -178,7 +178,10 @@ def run(cmd: list[str], env: dict, capture: bool = False) -> Measured:
 
 
 def _write_usage(path: str) -> None:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux -> MiB
+    # VmHWM belongs to this process's memory map, which exec made new. getrusage(RUSAGE_SELF)
+    # keeps the high-water mark from before exec: started (vfork) from a large process, such as
+    # a long pytest session, it reported the parent's peak as ours.
+    own = _hwm_mb(os.getpid()) or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     Path(path).write_text(json.dumps({"own_mb": own}))
 
 

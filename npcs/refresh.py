@@ -62,8 +62,8 @@ def _set_paths(landing: Path | None, warehouse: Path | None, out: Path | None) -
 
 def _instance_config(dagster_home: Path) -> None:
     """A Dagster home without ``dagster.yaml`` (a new folder named by ``DAGSTER_HOME``) gets the
-    product's: telemetry off, one run at a time, the pooled event log. Dagster would otherwise
-    run it on its defaults; an existing ``dagster.yaml`` is never touched."""
+    product's: telemetry off, one run at a time. Dagster would otherwise run it on its defaults;
+    an existing ``dagster.yaml`` is never touched."""
     config = dagster_home / "dagster.yaml"
     if not config.exists():
         shutil.copyfile(REPO_ROOT / "dagster_home" / "dagster.yaml", config)

@@ -54,6 +54,15 @@ def test_peak_memory_of_a_process_and_of_its_child_are_told_apart():
     assert m.seconds >= 1.0
 
 
+def test_the_measured_process_is_not_given_the_peak_of_the_process_that_starts_it():
+    """Started from a large process (a long test session, here 600 MB held), the measured
+    process's own peak is still its own: VmHWM after exec, not getrusage's inherited mark."""
+    held = bytearray(600_000_000)
+    m = _peaks(150_000_000, 400_000_000)
+    assert m.own_mb < 300, m
+    del held
+
+
 def test_a_small_child_of_a_large_process_is_not_given_the_parents_peak():
     """The kernel gives a vforked child its parent's high-water mark in getrusage: the child's
     figure must be its own."""

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from unittest import mock
 
 import duckdb
 import pytest
@@ -68,10 +67,7 @@ def _refresh(env: dict[str, str]) -> subprocess.Popen:
 def _instance(env: dict[str, str]):
     import dagster as dg
 
-    # as every process of the product loads it: from DAGSTER_HOME (the pooled event log finds
-    # its folder there: orchestration/event_log.py)
-    with mock.patch.dict(os.environ, {"DAGSTER_HOME": env["DAGSTER_HOME"]}):
-        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.from_config(env["DAGSTER_HOME"])
 
 
 def _new_review(landing: Path) -> None:
