@@ -91,7 +91,7 @@ def _build(context, warehouse: WarehouseResource, args: list[str]):
     )
     select = dbt_in_process.selection_for(context, manifest, dbt_translator)
     context.log.info(f"dbt {' '.join(args[:1])} --select {' '.join(select)}")
-    with warehouse.writing(f"dbt build (run {context.run_id})"):  # one writer at a time
+    with warehouse.writing(f"dbt build (run {context.run.run_id})"):  # one writer at a time
         build = dbt_in_process.run_build(project or dbt_project, args, select)
     # still record what dbt built before failing the step
     events = list(dbt_in_process.asset_events(context, build, manifest, dbt_translator, project))
