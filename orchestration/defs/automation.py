@@ -150,7 +150,7 @@ def publish_after_ingestion(context: dg.SensorEvaluationContext):
     if data_sets is not None and context.repository_def is not None:
         assets, checks = publish_subset(context.repository_def.asset_graph, data_sets)
         subset = {"asset_selection": sorted(assets), "asset_check_keys": sorted(checks)}
-        tags["npcs/changed_data_sets"] = ",".join(sorted(data_sets)) or "(none)"
+        tags[CHANGED_DATA_SETS_TAG] = ",".join(sorted(data_sets)) or "(none)"
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(run_key=f"publish-after:{latest.dagster_run.run_id}", tags=tags, **subset)

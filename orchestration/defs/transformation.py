@@ -38,7 +38,7 @@ translator = NpcsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asse
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
-    select="resource_type:seed resource_type:model",
+    select=" ".join(dbt_in_process.FULL_SELECTION),
     name="dbt_build",
     dagster_dbt_translator=translator,
     project=dbt_project,
