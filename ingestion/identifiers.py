@@ -1,0 +1,585 @@
+"""The one identifier detector: does a piece of text show a personal identifier, and of what kind.
+
+Every boundary where text a member sent could leave the loader asks this module — header cells,
+cell values, record ids, file names, IO narratives, the values quarantine and feedback show, log
+lines, Dagster metadata and run output:
+
+- :func:`find` — the identifiers in free text, as ``(kind, start, end)`` spans;
+- :func:`value_kind` — the kind a whole short value (a cell, a header cell, a file name) shows;
+- :func:`opaque_id_problem` — why a record id is not an opaque id (``review_id`` and the like);
+- :func:`redact` / :func:`scrub` — text with each identifier replaced by its kind;
+- :func:`shown` — a value as it may be shown back: itself when it passed, else its class
+  (``[date-like value withheld]``).
+
+What it is built on (all offline, from PyPI): ``phonenumbers`` (Google's libphonenumber) finds
+phone numbers in text; ``usaddress`` (a CRF address parser) confirms street addresses; the US
+Census 1990 first- and last-name frequency lists shipped by the ``names`` package and the GCIDE
+dictionary word list shipped by ``english-words`` drive the name rules; SSNs, e-mail addresses,
+dates and case numbers are patterns (the forms are fixed; a library adds nothing). Microsoft
+Presidio's recognizers were considered: its name recognition needs a spaCy model, and spaCy's
+models are not on PyPI from their authors, so it would add a large import and no names.
+
+Kinds (:data:`KINDS`): ``ssn`` (nine digits, any separator — hyphen, space, dot, en or em dash —
+or none), ``email`` (also written ``name [at] host [dot] org``), ``phone`` (US/international
+forms, extensions), ``date`` (ISO, US, dotted, compact ``YYYYMMDD``, written-out months),
+``address`` (number + street, lower case too; PO boxes), ``case_number`` (a number after
+"case", "Medicaid", "client", "MCI", "SACWIS", … and ``#`` numbers), ``name`` (see below).
+
+Names: a census given name followed by a word that is a census surname or not a dictionary word
+(``jane doe``, ``JANE DOE``, ``Marisol Okafor``), ``Last, First``, a capitalised run of words that
+are neither common domain words nor dictionary words (``Jaquelyn Worthington``), and a word after a
+title or a kinship or role word (``Ms. Okafor``, ``mother Jane``). It cannot see a lone first
+name that is also an ordinary word at the start of a sentence, a nickname, a name spelled out in
+another alphabet, a name neither list knows written in lower case next to a dictionary word, or
+an identifier written out in words ("one two three ..."). Those limits are why narratives stay
+restricted even after redaction, and why everything that reaches a mart is a code, a number, a
+date or an opaque id rather than text that passed this detector.
+
+Plain Python, no I/O beyond reading the two word lists once; imports nothing of the project.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+KINDS: dict[str, str] = {
+    "ssn": "social security number",
+    "email": "e-mail address",
+    "phone": "phone number",
+    "date": "date",
+    "address": "street address",
+    "case_number": "case or agency number",
+    "name": "person's name",
+}
+# How withheld values are shown: "[date-like value withheld]".
+_WITHHELD_LABELS: dict[str, str] = {
+    "ssn": "SSN-like",
+    "email": "e-mail-like",
+    "phone": "phone-number-like",
+    "date": "date-like",
+    "address": "address-like",
+    "case_number": "case-number-like",
+    "name": "name-like",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    start: int
+    end: int
+
+
+def withheld(kind: str) -> str:
+    """What is shown instead of a value of ``kind``: ``[date-like value withheld]``."""
+    return f"[{_WITHHELD_LABELS.get(kind, 'identifier-like')} value withheld]"
+
+
+# --------------------------------------------------------------------------------------------
+# Word lists
+# --------------------------------------------------------------------------------------------
+@functools.cache
+def _census(file: str) -> frozenset[str]:
+    import names  # ships the Census 1990 frequency lists as dist.*.first / dist.all.last
+
+    path = Path(names.__file__).with_name(file)
+    with path.open(encoding="ascii") as fh:
+        return frozenset(line.split(maxsplit=1)[0].lower() for line in fh if line.strip())
+
+
+@functools.cache
+def given_names() -> frozenset[str]:
+    return _census("dist.male.first") | _census("dist.female.first")
+
+
+@functools.cache
+def surnames() -> frozenset[str]:
+    return _census("dist.all.last")
+
+
+@functools.cache
+def dictionary_words() -> frozenset[str]:
+    from english_words import get_english_words_set
+
+    return frozenset(get_english_words_set(["gcide"], lower=True, alpha=True))
+
+
+# Words that are never part of a name here although the census lists hold them (as given names
+# or surnames): function words, kinship and role words, the vocabulary of child-welfare
+# narratives and of the code lists, months and days. Lower case.
+COMMON_WORDS = frozenset(
+    """
+    a an the this that these those it its he she they we i you his her hers their our my your
+    in on at by for from with without after before during when whenever while although though
+    however because since if as and but or nor so yet no not yes there here then also both each
+    every all some any other another prior following per under over between within upon about
+    into onto through throughout until unless where which who whom whose what why how once
+    further additionally meanwhile later earlier subsequently ultimately initially overall
+    despite according regarding based given due will may might can could would should must
+    shall did does do done has have had was were is are be been being get got made make
+    met see seen saw said says told asked noted found left called came went took gave
+    mother father mom dad parent parents grandmother grandfather grandparent grandparents aunt
+    uncle sibling siblings brother sister son daughter infant baby babies toddler child children
+    youth teen adolescent family families household caregiver caregivers guardian relative
+    relatives kin kinship foster adoptive birth biological step paramour boyfriend girlfriend
+    staff worker workers caseworker caseworkers supervisor supervisors manager managers
+    administrator administrators director investigator investigators specialist specialists
+    nurse doctor physician officer officers detective judge attorney counsel therapist
+    provider providers team teams unit units office offices agency agencies department
+    division bureau program programs programme county counties state states city cities tribe
+    tribes tribal nation nations district region regional local national federal public private
+    community partnership coalition council board commission support staff
+    court courts juvenile dependency probate superior circuit police sheriff law enforcement
+    legal hospital hospitals medical medicine clinic center centre health healthcare behavioral
+    behavioural mental services service protective protection welfare safety safe
+    sleep review reviews reviewed assessment assessments plan plans planning policy policies
+    procedure procedures practice training coaching school schools early childhood head
+    start home homes visiting visit visits emergency room er icu nicu medicaid medicare snap
+    tanf wic system systems tool tools data case cases notes note record records report reports
+    referral referrals intake hotline investigation investigations screening response
+    domestic violence substance use treatment disorder sudden unexpected death deaths
+    abusive trauma neglect abuse physical sexual emotional psychological fatality fatalities
+    near serious injury injuries critical incident incidents improvement opportunity
+    opportunities economic supports assistance housing authority financial income
+    poverty recommended additional extended concrete relevant joint reflective supervisory
+    caseloads handoffs risk risks factor factors mobile roles cultural culture language
+    communication information sharing coordination teamwork workload staffing supervision
+    consultation engagement access education responsiveness other unknown undetermined none
+    drowning firearm poisoning overdose vehicle fire burn natural suicide homicide
+    american indian native alaska alaskan asian black african hispanic latino latina latinx
+    white hawaiian pacific islander middle eastern north northern south southern east west
+    western new two or more multiracial race ethnicity
+    female male true false fatal non unsubstantiated substantiated indicated open closed active
+    inactive pending completed complete yes not applicable quarter fiscal year years
+    month months week weeks day days total all first second third last next
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow
+    safe systems improvement ssit tasc survey wave alpha bravo charlie delta echo
+    grandma grandpa nana decision making structured healthy america signs motivational
+    interviewing solution focused wraparound intensive preservation reunification permanency
+    navigator differential alternative multidisciplinary forensic interview advocacy meeting
+    meetings conference partners anonymous alcoholics narcotics recovery care crib pack play
+    only counts shared maltreatment frontline technology skills need races providers
+    good great long young old early late high low major minor general main central upper lower
+    green brown gray grey rose hope grace faith joy mark bill frank will guy chase dawn summer
+    winter spring fall price hill king wood woods stone bell cook ward rice hunter mason
+    """.split()
+)
+
+
+def is_common(word: str) -> bool:
+    w = word.lower().strip(".'")
+    return w in COMMON_WORDS or w.split("'")[0] in COMMON_WORDS
+
+
+# --------------------------------------------------------------------------------------------
+# Patterns
+# --------------------------------------------------------------------------------------------
+# Any dash (hyphen, non-breaking hyphen, figure dash, en dash, em dash, minus) or separator.
+_DASH = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_SEP = rf"[{_DASH}\s._/]"
+_SSN_RE = re.compile(rf"(?<![\w{_DASH}])\d{{3}}(?P<s>{_SEP}?)\d{{2}}(?P=s)\d{{4}}(?![\w{_DASH}])")
+_SSN_KEYWORD_RE = re.compile(
+    r"(?i)\b(?:ssn|ss\s?#|soc(?:ial)?\.?\s+sec(?:urity)?(?:\s+(?:number|no\.?|num|#))?)"
+    rf"\s*[:#]?\s*(?P<num>\d{{3}}{_SEP}?\d{{2}}{_SEP}?\d{{4}})(?!\d)"
+)
+_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+# "name [at] example [dot] org", "name (at) example (dot) org", "name at example dot org".
+_EMAIL_OBFUSCATED_RE = re.compile(
+    r"(?i)(?<![\w.])[a-z0-9._%+-]+\s*(?:[\[({<]\s*at\s*[\])}>]|\s+at\s+)\s*[a-z0-9-]+"
+    r"(?:\s*(?:[\[({<]\s*dot\s*[\])}>]|\s+dot\s+|\.)\s*[a-z0-9-]+)*"
+    r"\s*(?:[\[({<]\s*dot\s*[\])}>]|\s+dot\s+|\.)\s*(?:com|org|net|gov|edu|us|info|io|mil|co)\b"
+)
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_DATE_RE = re.compile(
+    r"(?i)(?<![\w/.-])(?:"
+    r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|\d{4}/\d{1,2}/\d{1,2}"
+    r"|\d{1,2}[/-]\d{1,2}[/-](?:\d{4}|\d{2})"
+    r"|\d{1,2}\.\d{1,2}\.\d{2,4}"
+    r"|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+    r"|(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:19|20)\d{2}"
+    r")(?![\w/-])"
+    rf"|\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?(?:,?\s+\d{{4}})?\b"
+    rf"|\b{_MONTH}\.?,?\s+\d{{4}}\b"
+    rf"|\b\d{{1,2}}[-\s]{_MONTH}[-\s](?:\d{{4}}|\d{{2}})\b"
+)
+_STREET_SUFFIXES = (
+    "street st avenue ave av road rd boulevard blvd lane ln drive dr court ct place pl terrace "
+    "ter way circle cir parkway pkwy highway hwy route rte trail trl square sq alley aly row "
+    "crescent loop pike plaza path walk expressway expy freeway fwy hollow holw ridge rdg run "
+    "point pt bend cove cv crossing xing glen heights hts hills knoll manor mews park pass "
+    "pointe springs view vista"
+).split()
+_STREET_SUFFIX_RE = "|".join(sorted(set(_STREET_SUFFIXES), key=len, reverse=True))
+_ADDRESS_RE = re.compile(
+    r"(?i)(?<![\w-])\d{1,6}[a-z]?\s+"
+    r"(?P<words>(?:(?:[nsew]\.?\s+|north\s+|south\s+|east\s+|west\s+)?"
+    r"(?:[a-z][a-z'-]*|\d{1,3}(?:st|nd|rd|th))\.?\s+){1,4})"
+    rf"(?P<suffix>{_STREET_SUFFIX_RE})\b\.?"
+    r"(?:,?\s+(?:apt|apartment|unit|suite|ste|#)\.?\s*#?[a-z0-9-]+)?"
+    r"(?:,\s*[a-z][a-z .'-]*,?\s+[a-z]{2}\.?\s+\d{5}(?:-\d{4})?)?"
+    r"|(?i:\bp\.?\s?o\.?\s+box\s+\d+)"
+)
+# Words before a street word that make it an institution or a count, not an address
+# ("2019 Family Court", "12 month follow up", "3 reviews completed").
+_NOT_STREET_WORDS = frozenset(
+    """the a an this that our their his her its each every all family juvenile superior district
+    probate circuit drug dependency supreme municipal tribal federal appeals children youth
+    county state city of and or to in on at for with months month weeks week days day years
+    year hours hour reviews review cases case children times percent staff workers""".split()
+)
+# A token of 6+ letters/digits/separators with at least 5 digits (CASE-12345678, A1234567),
+# or '#' followed by 4+ digits.
+_CASE_TOKEN_RE = re.compile(
+    r"(?<![\w#/$.-])#\s?\d{4,}(?![\w/-])"
+    r"|(?<![\w/$.-])(?=[A-Za-z0-9_/-]{6})(?=(?:[A-Za-z_/-]*\d){5})"
+    r"[A-Za-z0-9](?:[A-Za-z0-9_/-]*[A-Za-z0-9])?(?!\w)"
+)
+_YEAR_RANGE_RE = re.compile(r"(?:19|20)\d{2}(?:[-/](?:\d{2}|\d{4}))?|(?:19|20)\d{2}-Q[1-4]")
+_CASE_KEYWORDS = (
+    r"case|file|client|person|record|referral|intake|mpi|mci|sacwis|ccwis|medicaid|mcd|"
+    r"medicare|mrn|docket|petition|dcf|dcfs|dss|dhs|cps|afcars|ncands|member|recipient|"
+    r"patient|enrollee|beneficiary|license|licence|passport|dl|id"
+)
+_CASE_KEYWORD_RE = re.compile(
+    rf"(?i)\b(?:{_CASE_KEYWORDS})(?:\s*(?:no\.?|number|num|nbr|id|#))?\s*[:#.]?\s*"
+    r"(?P<num>(?=[A-Za-z-]*\d)[A-Za-z]{0,4}[-_]?\d[\d_-]{2,}\d)\b"
+)
+_HASH_NUMBER_RE = re.compile(r"#\s?\d{4,}")
+_PHONE_RE = re.compile(
+    rf"(?<![\w+{_DASH}])(?:\+?1[ .{_DASH}]?)?(?:\(\d{{3}}\)[ ]?|\d{{3}}[ .{_DASH}])\d{{3}}"
+    rf"[ .{_DASH}]\d{{4}}(?:[ ]?(?:x|ext\.?)[ ]?\d{{1,5}})?(?![\w{_DASH}])"
+)
+_LOCAL_PHONE_RE = re.compile(rf"(?<![\w$.{_DASH}])\d{{3}}[.{_DASH}]\d{{4}}(?![\w{_DASH}])")
+
+# Names
+_WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*"
+_TOKEN_RE = re.compile(_WORD)
+_TITLE_RE = re.compile(
+    r"(?i)\b(?:mr|mrs|ms|miss|mx|dr|det|detective|officer|ofc|sgt|sergeant|judge|nurse|deputy"
+    r"|trooper|rev|fr|sr)\.?\s+(?P<who>" + _WORD + r")"
+)
+_RELATION_RE = re.compile(
+    r"(?i)\b(?:mother|father|mom|dad|grandmother|grandfather|grandma|grandpa|aunt|uncle|sibling"
+    r"|brother|sister|stepfather|stepmother|boyfriend|girlfriend|paramour|caregiver|parent"
+    r"|guardian|child|infant|baby|toddler|son|daughter|caseworker|worker|supervisor|named"
+    r"|victim|decedent|perpetrator|respondent)"
+    r",?\s+(?P<who>" + _WORD + r")"
+)
+
+
+_ROMAN_RE = re.compile(r"(?i)[ivxl]+")
+
+
+def _spans(pattern: re.Pattern[str], text: str, group: str | int = 0) -> list[tuple[int, int]]:
+    return [m.span(group) for m in pattern.finditer(text)]
+
+
+def _ssn(text: str) -> list[tuple[int, int]]:
+    return _spans(_SSN_RE, text) + _spans(_SSN_KEYWORD_RE, text, "num")
+
+
+def _email(text: str) -> list[tuple[int, int]]:
+    out = _spans(_EMAIL_RE, text)
+    if re.search(r"(?i)\bat\b|@", text):
+        out += _spans(_EMAIL_OBFUSCATED_RE, text)
+    return out
+
+
+def _phone(text: str) -> list[tuple[int, int]]:
+    if sum(c.isdigit() for c in text) < 7:
+        return []
+    out = _spans(_PHONE_RE, text) + _spans(_LOCAL_PHONE_RE, text)
+    import phonenumbers
+
+    try:
+        for m in phonenumbers.PhoneNumberMatcher(text, "US", phonenumbers.Leniency.POSSIBLE):
+            digits = sum(c.isdigit() for c in m.raw_string)
+            # Ten or more digits (a full number): seven-digit runs are left to the local
+            # pattern, which wants a separator (a bare 7-digit run is a count or an id).
+            if digits >= 10:
+                out.append((m.start, m.end))
+    except Exception:  # noqa: BLE001 - the library failing on odd text must not stop a load
+        pass
+    return out
+
+
+def _date(text: str) -> list[tuple[int, int]]:
+    return _spans(_DATE_RE, text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _usaddress_confirms(candidate: str) -> bool:
+    """usaddress reads ``candidate`` as a street address (a number, a street name and a street
+    type), not just as words after a number."""
+    import usaddress
+
+    try:
+        tagged, kind = usaddress.tag(candidate)
+    except Exception:  # noqa: BLE001 - RepeatedLabelError and the like: ambiguous, so check ours
+        return True
+    return kind == "Street Address" and {"AddressNumber", "StreetName"} <= set(tagged)
+
+
+def _address(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _ADDRESS_RE.finditer(text):
+        words = re.findall(r"[A-Za-z]+", m.group("words") or "")
+        if words and words[0].lower() in _NOT_STREET_WORDS:
+            continue
+        if any(w.lower() in _NOT_STREET_WORDS for w in words):
+            continue
+        if m.group("suffix") is not None and not _usaddress_confirms(m.group(0)):
+            continue
+        out.append(m.span())
+    return out
+
+
+def _case(text: str) -> list[tuple[int, int]]:
+    """Numbers named by a keyword ("case no. 4455", "Medicaid ID 12345678") and ``#`` numbers."""
+    out = [
+        m.span("num")
+        for m in _CASE_KEYWORD_RE.finditer(text)
+        if not _YEAR_RANGE_RE.fullmatch(m.group("num"))
+    ]
+    return out + _spans(_HASH_NUMBER_RE, text)
+
+
+def _case_token(text: str) -> list[tuple[int, int]]:
+    """In free text only: any token of 6+ characters with 5+ digits (``A1234567``), which in a
+    narrative is a case or file number far more often than anything else (in an id column it
+    is the id itself)."""
+    return [
+        m.span() for m in _CASE_TOKEN_RE.finditer(text) if not _YEAR_RANGE_RE.fullmatch(m.group(0))
+    ]
+
+
+def _is_given(word: str) -> bool:
+    return word.lower() in given_names() and not is_common(word)
+
+
+def _surname_like(word: str) -> bool:
+    w = word.lower()
+    if len(w) < 2 or is_common(word):
+        return False
+    return w in surnames() or w not in dictionary_words()
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def _name_pair(a: str, b: str, *, comma: bool = False) -> bool:
+    """``a b`` (or ``a, b`` when ``comma``) reads as a person's name."""
+    if is_common(a) or is_common(b):
+        return False
+    if comma:  # "Doe, Jane"
+        return _is_given(b) and _surname_like(a)
+    if _is_given(a) and _surname_like(b):
+        return True
+    # Two capitalised words neither list nor dictionary knows ("Jaquelyn Worthington"), or a
+    # known surname with one: in capitals or title case only.
+    if _capitalised(a) and _capitalised(b):
+        unknown = [w.lower() not in dictionary_words() for w in (a, b)]
+        known = [w.lower() in given_names() or w.lower() in surnames() for w in (a, b)]
+        return all(u or k for u, k in zip(unknown, known)) and any(unknown)
+    return False
+
+
+def _name(text: str) -> list[tuple[int, int]]:
+    out = []
+    for pattern in (_TITLE_RE, _RELATION_RE):
+        for m in pattern.finditer(text):
+            who = m.group("who")
+            if len(who) < 2 or is_common(who) or _ROMAN_RE.fullmatch(who):
+                continue
+            if (
+                _is_given(who)
+                or who.lower() in surnames()
+                or (_capitalised(who) and who.lower() not in dictionary_words())
+            ):
+                out.append(m.span("who"))
+    tokens = list(_TOKEN_RE.finditer(text))
+    for i in range(len(tokens) - 1):
+        a, b = tokens[i], tokens[i + 1]
+        between = text[a.end() : b.start()]
+        if re.fullmatch(r"\s+", between):
+            if _name_pair(a.group(0), b.group(0)):
+                out.append((a.start(), b.end()))
+        elif re.fullmatch(r",\s*", between):
+            if _name_pair(a.group(0), b.group(0), comma=True):
+                out.append((a.start(), b.end()))
+        elif re.fullmatch(r"\s+[A-Za-z]\.?\s+", between):  # "Jane Q. Doe"
+            if _name_pair(a.group(0), b.group(0)):
+                out.append((a.start(), b.end()))
+    return out
+
+
+# Order matters for redact(): e-mails before anything that could eat part of them, dates and
+# phones before case-number-like digit runs, names last.
+_DETECTORS: tuple[tuple[str, Callable[[str], list[tuple[int, int]]]], ...] = (
+    ("email", _email),
+    ("ssn", _ssn),
+    ("phone", _phone),
+    ("date", _date),
+    ("address", _address),
+    ("case_number", _case),
+    ("name", _name),
+)
+_FREE_TEXT_DETECTORS = (*_DETECTORS[:-1], ("case_number", _case_token), _DETECTORS[-1])
+
+
+def _clean(text: str) -> str:
+    # Compatibility forms (full-width digits, ligatures) read as their plain letters, so
+    # "１２３-45-6789" is an SSN; the length of the text is kept for the spans.
+    out = unicodedata.normalize("NFKC", text)
+    return out if len(out) == len(text) else text
+
+
+def find(text: str | None, *, free_text: bool = True) -> list[Finding]:
+    """Every identifier in ``text``, as non-overlapping spans (the first kind wins).
+
+    ``free_text`` (narratives, messages) adds the loose case-number rule: any token of 6+
+    characters with 5+ digits."""
+    if not text:
+        return []
+    text = _clean(text)
+    taken: list[Finding] = []
+    for kind, detect in _FREE_TEXT_DETECTORS if free_text else _DETECTORS:
+        for start, end in _merge(detect(text)):
+            if not any(start < f.end and f.start < end for f in taken):
+                taken.append(Finding(kind, start, end))
+    return sorted(taken, key=lambda f: f.start)
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def redact(text: str | None, label: Callable[[str], str] | None = None) -> str | None:
+    """``text`` with each identifier replaced by ``[REDACTED:<kind>]`` (or ``label(kind)``)."""
+    if not text:
+        return text
+    label = label or (lambda kind: f"[REDACTED:{kind}]")
+    out = text
+    for f in reversed(find(text)):
+        out = f"{out[: f.start]}{label(f.kind)}{out[f.end :]}"
+    return out
+
+
+def scrub(text: str) -> str:
+    """A message or log line made safe to show: each identifier becomes ``[… withheld]``."""
+    return redact(text, withheld) or text
+
+
+# --------------------------------------------------------------------------------------------
+# Whole values
+# --------------------------------------------------------------------------------------------
+_SPLIT_RE = re.compile(r"[\s_.,;:/|+-]+")
+_BARE_SSN_RE = re.compile(rf"\d{{3}}[{_DASH}\s._/]?\d{{2}}[{_DASH}\s._/]?\d{{4}}")
+_BARE_PHONE_RE = re.compile(r"\+?1?\d{10}")
+
+
+@functools.lru_cache(maxsize=65536)
+def value_kind(value: str | None) -> str | None:
+    """The identifier kind a whole short value shows (a cell, a header cell, an id, a file name
+    without its extension), or ``None``. Stricter than :func:`find`: the whole value counts,
+    so nine bare digits are an SSN, ten a phone number, ``JANE_DOE`` and ``Doe, Jane`` names."""
+    if value is None:
+        return None
+    v = _clean(str(value)).strip()
+    if not v:
+        return None
+    compact = re.sub(rf"[\s{_DASH}._/()]", "", v)
+    if compact.isdigit():
+        if len(compact) == 9 and _BARE_SSN_RE.fullmatch(v):
+            return "ssn"
+        if len(compact) in (10, 11) and _BARE_PHONE_RE.fullmatch(compact):
+            return "phone"
+    found = find(v, free_text=False)
+    if found:
+        return found[0].kind
+    # Names written as one token ("JANE_DOE", "doe.jane", "Jane-Doe") or in capitals.
+    words = [w for w in _SPLIT_RE.split(v) if w]
+    if 2 <= len(words) <= 4 and all(w.isalpha() for w in words):
+        for a, b in zip(words, words[1:]):
+            if _name_pair(a, b) or _name_pair(a, b, comma=True):
+                return "name"
+    return None
+
+
+def shown(value: str | None) -> str | None:
+    """``value`` as quarantine, feedback and messages may show it: itself when the detector
+    finds nothing in it, else its class (``[date-like value withheld]``)."""
+    if value is None:
+        return None
+    kind = value_kind(value)
+    return value if kind is None else withheld(kind)
+
+
+# An opaque id is short, has no spaces and uses only these characters.
+OPAQUE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:#/-]{0,63}")
+# Ids of this shape — up to four letters, an optional separator, up to seven digits, optionally
+# repeated once ("RV-000123", "T004211", "IO-12-0042") — cannot hold any identifier kind above
+# (too few digits for an SSN, phone or compact date; no room for a name): the loader checks
+# them in SQL and sends only the others to Python.
+FAST_OPAQUE_ID_SQL = r"^[A-Za-z]{0,4}[-_]?[0-9]{1,7}([-_][A-Za-z]{0,4}[0-9]{1,7})?$"
+
+
+def opaque_id_problem(value: str | None) -> str | None:
+    """Why ``value`` cannot be a record id (``review_id``, ``io_id``, ``response_id``), or None.
+
+    A record id is opaque: 1–64 letters, digits and ``. _ : # / -``, no spaces, and nothing
+    :func:`value_kind` recognises — not an SSN (any separator or none), a phone number, a date,
+    an e-mail address, a case, Medicaid or other agency number, or a person's name.
+    """
+    if value is None:
+        return None
+    v = str(value).strip()
+    if not v:
+        return None
+    kind = value_kind(v)
+    if kind is not None:
+        return f"looks like a {KINDS[kind]}"
+    if not OPAQUE_ID_RE.fullmatch(v):
+        return "is not an opaque id (letters, digits and . _ : # / - only, no spaces)"
+    if (
+        re.search(rf"(?i)(?:^|[^a-z])(?:{_CASE_KEYWORDS})(?:[^a-z]|no|num|nbr|$)", v)
+        and sum(c.isdigit() for c in v) >= 4
+    ):
+        return f"looks like a {KINDS['case_number']}"
+    return None
+
+
+def file_name_kind(name: str) -> str | None:
+    """The identifier kind a file name shows (its stem read as text and as one value)."""
+    stem = Path(name).stem
+    text = re.sub(r"[_]+", " ", stem)
+    kinds = [f.kind for f in find(text, free_text=False)]
+    if value_kind(stem) is not None:
+        kinds.insert(0, value_kind(stem))
+    # A date in a file name is usually the period or the day of the export; next to "DOB",
+    # "born" or "birth" it is a date of birth.
+    if re.search(r"(?i)(?:^|[^a-z])(?:dob|d\.o\.b|born|birth)(?:[^a-z]|$)", stem):
+        pass
+    else:
+        kinds = [k for k in kinds if k != "date"]
+    return kinds[0] if kinds else None
