@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 # Canonical column type -> DuckDB type used in the raw schema.
 DUCKDB_TYPES = {
-    "text": "VARCHAR",
+    "text": "VARCHAR",  # free text: restricted (the IO narrative), never in a raw table
+    "id": "VARCHAR",  # an opaque record id (ingestion.identifiers.opaque_id_problem)
+    "label": "VARCHAR",  # a value the member declares (org units): undeclared -> 'other'
     "code": "VARCHAR",
     "codes": "VARCHAR",  # ';'-separated list of codes, split in staging
     "date": "DATE",
@@ -68,7 +70,7 @@ REVIEWS = DataSet(
     sharing_level="record",
     key=("review_id",),
     columns=(
-        Column("review_id", "text", required=True),
+        Column("review_id", "id", required=True),
         Column("incident_type", "code", required=True, code_list="incident_type"),
         Column("incident_date", "date", required=True),
         Column("review_completed_date", "date", required=True),
@@ -90,8 +92,8 @@ IMPROVEMENT_OPPORTUNITIES = DataSet(
     sharing_level="record",
     key=("io_id",),
     columns=(
-        Column("io_id", "text", required=True),
-        Column("review_id", "text", required=True),
+        Column("io_id", "id", required=True),
+        Column("review_id", "id", required=True),
         Column("io_theme", "code", required=True, code_list="io_theme"),
         Column("io_level", "code", required=True, code_list="io_level"),
         Column("partner_agency", "code", code_list="partner_agency"),
@@ -121,10 +123,10 @@ TASC_RESPONSES = DataSet(
     sharing_level="record",
     key=("survey_wave", "response_id"),
     columns=(
-        Column("response_id", "text", required=True),
-        Column("survey_wave", "text", required=True),
+        Column("response_id", "id", required=True),
+        Column("survey_wave", "id", required=True),
         Column("response_date", "date", required=True),
-        Column("org_unit", "text"),
+        Column("org_unit", "label"),
         Column("role", "code", required=True, code_list="staff_role"),
         Column("tenure_band", "code", code_list="tenure_band"),
         *_items("ps", 7, 1, 7),

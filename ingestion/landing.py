@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingestion import identifiers
 from ingestion.core_data_set import DATA_SETS
 from ingestion.readers import SUFFIX_FORMATS
 
@@ -23,17 +25,71 @@ class SubmissionFile:
     jurisdiction_id: str
     data_set: str
 
+    @functools.cached_property
+    def name_withheld_because(self) -> str | None:
+        """Why the file's own name is not stored (it shows an identifier), or None."""
+        kind = identifiers.file_name_kind(self.path.name)
+        return None if kind is None else identifiers.KINDS[kind]
+
+    @property
+    def name(self) -> str:
+        """The file name the warehouse stores and shows: the name as given, or — when it shows
+        a personal identifier — ``<data set>_<first 12 hex digits of its SHA-256><suffix>``."""
+        if self.name_withheld_because is None:
+            return self.path.name
+        return safe_file_name(self.data_set, self.sha256(), self.path.suffix)
+
     @property
     def relative_path(self) -> str:
-        """Path relative to the landing root: what ledgers and messages show."""
-        return f"{self.jurisdiction_id}/{self.data_set}/{self.path.name}"
+        """Path relative to the landing root: what ledgers and messages show (with the safe
+        :attr:`name`)."""
+        return f"{self.jurisdiction_id}/{self.data_set}/{self.name}"
+
+    @property
+    def name_note(self) -> str | None:
+        """What the coordinator is told when the file's name is withheld."""
+        if self.name_withheld_because is None:
+            return None
+        return (
+            f"the file's name looks like it holds a {self.name_withheld_because}, so it is not "
+            f"stored: the file is recorded as {self.name}. Name files by data set and period "
+            "(e.g. reviews_2024-Q3.csv), never by a person"
+        )
 
     def sha256(self) -> str:
+        return self._sha256
+
+    @functools.cached_property
+    def _sha256(self) -> str:
         h = hashlib.sha256()
         with self.path.open("rb") as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
         return h.hexdigest()
+
+
+def safe_file_name(data_set: str | None, sha256: str | None, suffix: str) -> str:
+    """The name a file whose own name holds an identifier is stored under."""
+    digest = sha256[:12] if sha256 else "unreadable"
+    return f"{data_set or 'file'}_{digest}{suffix.lower()}"
+
+
+def _safe_relative(root: Path, rel: Path) -> str:
+    """``rel`` as it may be stored: each part that shows an identifier replaced (a file by its
+    data set and content hash, a folder by ``[… withheld]``)."""
+    parts = list(rel.parts)
+    for i, part in enumerate(parts[:-1]):
+        if identifiers.file_name_kind(part) is not None:
+            parts[i] = identifiers.withheld(identifiers.file_name_kind(part) or "name")
+    last = parts[-1]
+    if identifiers.file_name_kind(last) is not None:
+        try:
+            digest = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+        except OSError:
+            digest = None
+        ds = parts[1] if len(parts) > 2 and parts[1] in DATA_SETS else None
+        parts[-1] = safe_file_name(ds, digest, Path(last).suffix)
+    return "/".join(parts)
 
 
 @dataclass(frozen=True)
@@ -70,9 +126,13 @@ def scan(root: Path) -> tuple[list[SubmissionFile], list[MisplacedFile]]:
             continue
         if rel.parts == ("README.txt",) or (path.is_dir() and not path.is_symlink()):
             continue
-        rel_str = rel.as_posix()
+        rel_str = _safe_relative(root, rel)
         jurisdiction_id = rel.parts[0] if len(rel.parts) > 1 else None
         ds = rel.parts[1] if len(rel.parts) > 2 else None
+        if jurisdiction_id is not None and identifiers.file_name_kind(jurisdiction_id):
+            jurisdiction_id = rel_str.split("/")[0]
+        if ds is not None and identifiers.file_name_kind(ds):
+            ds = rel_str.split("/")[1]
 
         def reject(reason: str, _rel=rel_str, _j=jurisdiction_id, _d=ds) -> None:
             misplaced.append(MisplacedFile(_rel, _j, _d, reason))

@@ -23,9 +23,9 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ingestion import identifiers
 from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS
 
 # --------------------------------------------------------------------------------------------
@@ -64,6 +64,7 @@ _KIND_PLURALS: dict[str, str] = {
     "phone": "phone numbers",
     "address": "street addresses",
     "name": "person names",
+    "case_number": "case or agency numbers",
 }
 
 
@@ -214,332 +215,53 @@ def _header_hints_ssn(header: str) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Value patterns
+# Values: the one detector (ingestion/identifiers.py)
 # --------------------------------------------------------------------------------------------
-_SSN_RE = re.compile(r"(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w-])")
+_COMMON_WORDS = identifiers.COMMON_WORDS
 _SSN_BARE_RE = re.compile(r"(?<![\w-])\d{9}(?![\w-])")
-_EMAIL_RE = re.compile(
-    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-)
-_PHONE_RE = re.compile(
-    r"(?<![\w+-])(?:\+?1[ .-]?)?(?:\(\d{3}\)[ ]?|\d{3}[ .-])\d{3}[ .-]\d{4}"
-    r"(?:[ ]?(?:x|ext\.?)[ ]?\d{1,5})?(?![\w-])"
-)
-# In free text only (too loose for id columns): a 7-digit local number, and the number after
-# "SSN" / "social security".
-_LOCAL_PHONE_RE = re.compile(r"(?<![\w$.-])\d{3}[.-]\d{4}(?![\w-])")
-_SSN_KEYWORD_RE = re.compile(
-    r"(?i)\b(?:ssn|ss\s?#|social\s+security(?:\s+(?:number|no\.?|num|#))?)\s*[:#]?\s*"
-    r"(?P<num>\d{3}[- ]?\d{2}[- ]?\d{4})(?!\d)"
-)
-_STREET_SUFFIXES = (
-    "Street St Avenue Ave Av Road Rd Boulevard Blvd Lane Ln Drive Dr Court Ct Place Pl Terrace "
-    "Ter Way Circle Cir Parkway Pkwy Highway Hwy Route Rte Trail Trl Square Sq Alley Aly Row "
-    "Crescent Loop Pike Plaza Path Walk Expressway Expy Freeway Fwy"
-).split()
-_STREET_SUFFIX_RE = "|".join(
-    sorted({*_STREET_SUFFIXES, *(s.upper() for s in _STREET_SUFFIXES)}, key=len, reverse=True)
-)
-_ADDRESS_RE = re.compile(
-    r"(?<![\w-])\d{1,6}[A-Za-z]?\s+"
-    r"(?P<words>(?:(?:[A-Z][A-Za-z'-]*|\d{1,3}(?:st|nd|rd|th|ST|ND|RD|TH))\.?\s+){1,4})"
-    rf"(?:{_STREET_SUFFIX_RE})\b\.?"
-    r"(?:,?\s+(?:Apt|APT|Apartment|Unit|UNIT|Suite|Ste|STE|#)\.?\s*#?[A-Za-z0-9-]+)?"
-    r"(?:,\s*[A-Z][A-Za-z .'-]*,?\s+[A-Z]{2}\.?\s+\d{5}(?:-\d{4})?)?"
-    r"|\b[Pp]\.?\s?[Oo]\.?\s+[Bb][Oo][Xx]\s+\d+"
-)
-# Capitalised words in front of a street word that make it an institution, not an address
-# ("in 2019 Family Court", "3 The Plaza").
-_NOT_STREET_WORDS = frozenset(
-    """the a an this that our their his her its each every all family juvenile superior district
-    probate circuit drug dependency supreme municipal tribal federal appeals children youth
-    county state city""".split()
-)
-
-_MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
-)
-_DATE_RE = re.compile(
-    r"(?<![\w/.-])(?:"
-    r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?"
-    r"|\d{4}/\d{1,2}/\d{1,2}"
-    r"|\d{1,2}[/-]\d{1,2}[/-](?:\d{4}|\d{2})"
-    r"|\d{1,2}\.\d{1,2}\.\d{4}"
-    r"|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-    r")(?![\w/-])"
-    rf"|\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
-    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?(?:,?\s+\d{{4}})?\b"
-    rf"|\b{_MONTH}\.?,?\s+\d{{4}}\b"
-)
-# A token of 6+ letters/digits/separators with at least 5 digits (CASE-12345678, A1234567,
-# 4455667), or '#' followed by 4+ digits.
-_CASE_TOKEN_RE = re.compile(
-    r"(?<![\w#/$.-])#\s?\d{4,}(?![\w/-])"
-    r"|(?<![\w/$.-])(?=[A-Za-z0-9_/-]{6})(?=(?:[A-Za-z_/-]*\d){5})"
-    r"[A-Za-z0-9](?:[A-Za-z0-9_/-]*[A-Za-z0-9])?(?!\w)"
-)
-_YEAR_RANGE_RE = re.compile(r"(?:19|20)\d{2}(?:[-/](?:\d{2}|\d{4}))?")
-_HASH_NUMBER_RE = re.compile(r"#\s?\d{4,}")
-# "case no. 4455", "client ID: 12-345" — the number after a keyword, even when short.
-_CASE_KEYWORD_RE = re.compile(
-    r"(?i)\b(?:case|file|client|person|record|referral|intake|mpi|mci|sacwis|medicaid)"
-    r"(?:\s*(?:no\.?|number|num|nbr|id|#))?\s*[:#]?\s*"
-    r"(?P<num>(?=[A-Za-z-]*\d)[A-Za-z]{0,4}-?\d[\d-]{2,}\d)\b"
-)
-
-_NAME_WORD = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
-_TITLE_RE = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Det|Detective|Officer|Ofc|Sgt|Sergeant|Judge|Nurse|Deputy"
-    r"|Trooper|Rev|Father|Sister)\.?\s+(?P<who>" + _NAME_WORD + r")"
-)
-_RELATION_RE = re.compile(
-    r"\b(?i:mother|father|mom|dad|grandmother|grandfather|grandma|grandpa|aunt|uncle|sibling"
-    r"|brother|sister|stepfather|stepmother|boyfriend|girlfriend|paramour|caregiver|parent"
-    r"|guardian|child|infant|baby|toddler|son|daughter|caseworker|worker|supervisor|named)"
-    r",?\s+(?P<who>" + _NAME_WORD + r")"
-)
-_LAST_FIRST_RE = re.compile(rf"\b(?P<last>{_NAME_WORD}),\s+(?P<first>{_NAME_WORD})\b")
-_NAME_RUN_RE = re.compile(_NAME_WORD + r"(?:\s+(?:[A-Z]\.\s+)?" + _NAME_WORD + r")+")
-_NAME_RUN_TOKEN_RE = re.compile(_NAME_WORD + r"|[A-Z]\.")
-
-# Capitalised words that are not personal names: function words that start sentences, kinship
-# and role words, months and days, and the vocabulary of child-welfare narratives and code-list
-# labels. Lower-case; a "First Last" pair containing one of these is not a name.
-_COMMON_WORDS = frozenset(
-    """
-    a an the this that these those it its he she they we i you his her hers their our my your
-    in on at by for from with without after before during when whenever while although though
-    however because since if as and but or nor so yet no not yes there here then also both each
-    every all some any other another prior following per under over between within upon about
-    into onto through throughout until unless where which who whom whose what why how once
-    further additionally meanwhile later earlier subsequently ultimately initially overall
-    despite according regarding based given due
-
-    mother father mom dad parent parents grandmother grandfather grandparent grandparents aunt
-    uncle sibling siblings brother sister son daughter infant baby babies toddler child children
-    youth teen adolescent family families household caregiver caregivers guardian relative
-    relatives kin kinship foster adoptive birth biological step paramour boyfriend girlfriend
-
-    staff worker workers caseworker caseworkers supervisor supervisors manager managers
-    administrator administrators director investigator investigators specialist specialists
-    nurse doctor physician officer officers detective judge attorney counsel therapist
-    provider providers team teams unit units office offices agency agencies department
-    division bureau program programs programme county counties state states city cities tribe
-    tribes tribal nation nations district region regional local national federal public private
-    community partnership coalition council board commission
-
-    court courts juvenile dependency probate superior circuit police sheriff law enforcement
-    legal hospital hospitals medical medicine clinic center centre health healthcare behavioral
-    behavioural mental services service protective protection welfare child-welfare safety safe
-    sleep review reviews reviewed assessment assessments plan plans planning policy policies
-    procedure procedures practice training coaching program school schools early childhood head
-    start home homes visiting visit visits emergency room er icu nicu unit medicaid medicare snap
-    tanf wic system systems tool tools data case cases notes note record records report reports
-    referral referrals intake hotline investigation investigations screening response
-
-    domestic violence substance use treatment disorder sudden unexpected death deaths infant
-    abusive trauma neglect abuse physical sexual emotional psychological fatality fatalities
-    near serious injury injuries critical incident incidents improvement opportunity
-    opportunities economic support supports assistance housing authority financial income
-    poverty recommended additional extended concrete relevant joint reflective supervisory
-    caseloads handoffs risk risks factor factors mobile roles cultural culture language
-    communication information sharing coordination teamwork workload staffing supervision
-    consultation engagement access education responsiveness other unknown undetermined none
-    drowning firearm poisoning overdose vehicle fire burn natural suicide homicide
-
-    american indian native alaska alaskan asian black african hispanic latino latina latinx
-    white hawaiian pacific islander middle eastern north northern south southern east west
-    western new two or more multiracial race ethnicity
-
-    female male true false fatal non unsubstantiated substantiated indicated open closed active
-    inactive pending completed complete yes no none not applicable quarter fiscal year years
-    month months week weeks day days total all
-
-    january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow
-
-    safe systems improvement tool ssit tasc survey wave
-
-    grandma grandpa nana decision making structured healthy america signs motivational
-    interviewing solution focused wraparound intensive preservation reunification permanency
-    navigator differential alternative multidisciplinary forensic interview advocacy meeting
-    meetings conference partners anonymous alcoholics narcotics recovery care crib pack play
-    only counts shared maltreatment frontline technology skills need races agencies providers
-    """.split()
-)
-
-
-def _spans(pattern: re.Pattern[str], text: str, group: str | int = 0) -> list[tuple[int, int]]:
-    return [m.span(group) for m in pattern.finditer(text)]
-
-
-def _email_spans(text: str) -> list[tuple[int, int]]:
-    return _spans(_EMAIL_RE, text)
-
-
-def _ssn_spans(text: str) -> list[tuple[int, int]]:
-    return _spans(_SSN_RE, text)
-
-
-def _phone_spans(text: str) -> list[tuple[int, int]]:
-    return _spans(_PHONE_RE, text)
-
-
-def _text_ssn_spans(text: str) -> list[tuple[int, int]]:
-    return _spans(_SSN_RE, text) + _spans(_SSN_KEYWORD_RE, text, "num")
-
-
-def _text_phone_spans(text: str) -> list[tuple[int, int]]:
-    return _spans(_PHONE_RE, text) + _spans(_LOCAL_PHONE_RE, text)
-
-
-def _date_spans(text: str) -> list[tuple[int, int]]:
-    return _spans(_DATE_RE, text)
-
-
-def _address_spans(text: str) -> list[tuple[int, int]]:
-    out = []
-    for m in _ADDRESS_RE.finditer(text):
-        words = re.findall(r"[A-Za-z]+", m.group("words") or "")
-        if any(w.lower() in _NOT_STREET_WORDS for w in words):
-            continue
-        out.append(m.span())
-    return out
-
-
-def _case_spans(text: str) -> list[tuple[int, int]]:
-    out = [
-        m.span("num")
-        for m in _CASE_KEYWORD_RE.finditer(text)
-        if not _YEAR_RANGE_RE.fullmatch(m.group("num"))
-    ]
-    for m in _CASE_TOKEN_RE.finditer(text):
-        if _YEAR_RANGE_RE.fullmatch(m.group(0)):
-            continue
-        out.append(m.span())
-    return out
-
-
-def _is_common(word: str) -> bool:
-    return word.lower().rstrip(".") in _COMMON_WORDS or word.split("'")[0].lower() in _COMMON_WORDS
-
-
-def _name_spans(text: str) -> list[tuple[int, int]]:
-    out = []
-    for pattern in (_TITLE_RE, _RELATION_RE):
-        for m in pattern.finditer(text):
-            if not _is_common(m.group("who")):
-                out.append(m.span("who"))
-    for m in _LAST_FIRST_RE.finditer(text):
-        if not (_is_common(m.group("last")) or _is_common(m.group("first"))):
-            out.append(m.span())
-    for m in _NAME_RUN_RE.finditer(text):
-        segment: list[re.Match[str]] = []
-        for tok in [*_NAME_RUN_TOKEN_RE.finditer(m.group(0)), None]:
-            if tok is not None and not _is_common(tok.group(0)):
-                segment.append(tok)
-                continue
-            if sum(1 for t in segment if not t.group(0).endswith(".")) >= 2:
-                out.append((m.start() + segment[0].start(), m.start() + segment[-1].end()))
-            segment = []
-    return out
-
-
-# Order matters for redact(): e-mails before anything that could eat part of them, dates and
-# phones before case-number-like digit runs, names last.
-_DETECTORS: tuple[tuple[str, Callable[[str], list[tuple[int, int]]]], ...] = (
-    ("email", _email_spans),
-    ("ssn", _text_ssn_spans),
-    ("phone", _text_phone_spans),
-    ("date", _date_spans),
-    ("address", _address_spans),
-    ("case_number", _case_spans),
-    ("name", _name_spans),
-)
-
-
-def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def redact(text: str) -> str:
-    """Replace identifiers in free text with ``[REDACTED:<kind>]``; best-effort, pattern based.
+    """Replace identifiers in free text with ``[REDACTED:<kind>]`` (:func:`identifiers.redact`).
 
-    Kinds, in the order applied: ``email``, ``ssn``, ``phone``, ``date`` (ISO, US, dotted and
-    written-out month forms), ``address`` (number + street word, PO boxes), ``case_number``
-    (``#4455667``, tokens of 6+ characters with 5+ digits such as ``CASE-12345678``, the number
-    after "case no." and similar) and ``name`` (capitalised "Firstname Lastname" runs outside a
-    vocabulary of common and domain words, a capitalised word after a title such as "Ms." or a
-    kinship/role word such as "mother"). It cannot see a lone first name at the start of a
-    sentence, nicknames or identifiers written out in words, and it over-redacts unknown
-    capitalised pairs such as place names. For the restricted IO narrative only.
+    For the restricted IO narrative; see :mod:`ingestion.identifiers` for what it catches and
+    what it cannot see.
     """
-    if not text:
-        return text
-    for kind, find in _DETECTORS:
-        spans = _merge(find(text))
-        for start, end in reversed(spans):
-            text = f"{text[:start]}[REDACTED:{kind}]{text[end:]}"
-    return text
+    return identifiers.redact(text) if text else text
 
 
 def contains_identifier(text: str) -> str | None:
     """The kind of the first identifier :func:`redact` would replace in ``text``, or ``None``."""
-    if not text:
-        return None
-    for kind, find in _DETECTORS:
-        if find(text):
-            return kind
-    return None
+    found = identifiers.find(text)
+    return found[0].kind if found else None
 
 
 # --------------------------------------------------------------------------------------------
 # Columns
 # --------------------------------------------------------------------------------------------
-_NAME_VALUE_WORD = r"[A-Z](?:[a-z]+|[A-Z]+)(?:[-'][A-Z]?[A-Za-z]+)?"
-_NAME_VALUE_RE = re.compile(
-    rf"(?P<a>{_NAME_VALUE_WORD}),\s*(?P<b>{_NAME_VALUE_WORD})(?:\s+[A-Z]\.?)?"
-    rf"|(?P<c>{_NAME_VALUE_WORD})(?:\s+[A-Z]\.?)?\s+(?P<d>{_NAME_VALUE_WORD})"
-)
-
-
-def _looks_like_person_name(value: str) -> bool:
-    m = _NAME_VALUE_RE.fullmatch(value)
-    if not m:
-        return False
-    words = [w for w in m.groups() if w]
-    return not any(_is_common(w) for w in words)
+# The kinds that make a column an identifier column by its values (a column of dates is
+# judged by its header: most date columns are event dates).
+_COLUMN_VALUE_KINDS = ("ssn", "email", "phone", "address", "case_number", "name")
 
 
 def _value_kind(value: str, *, whole_value: bool, ssn_hint: bool, names: bool) -> str | None:
     """The identifier kind ``value`` shows, looking for the column-level kinds only."""
-    checks: list[tuple[str, Callable[[str], list[tuple[int, int]]]]] = [
-        ("ssn", _ssn_spans),
-        ("email", _email_spans),
-        ("phone", _phone_spans),
-        ("address", _address_spans),
-    ]
-    for kind, find in checks:
-        spans = find(value)
-        if whole_value:
-            spans = [s for s in spans if s == (0, len(value))]
-        if spans:
-            return kind
-    if ssn_hint and _SSN_BARE_RE.fullmatch(value):
+    if whole_value:
+        found = identifiers.find(value)
+        whole = found and (found[0].start, found[0].end) == (0, len(value))
+        kind = found[0].kind if whole else None
+    else:
+        kind = identifiers.value_kind(value)
+    if kind == "ssn" and not ssn_hint and _SSN_BARE_RE.fullmatch(value):
+        kind = None  # nine bare digits make an SSN column only when the header hints at one
+    if kind == "name" and not names:
+        return None
+    if ssn_hint and kind is None and _SSN_BARE_RE.fullmatch(value):
         return "ssn"
-    if names and _looks_like_person_name(value):
-        return "name"
-    return None
+    return kind if kind in _COLUMN_VALUE_KINDS else None
 
 
-_VALUE_KIND_ORDER = ("ssn", "email", "phone", "address", "name")
+_VALUE_KIND_ORDER = _COLUMN_VALUE_KINDS
 _FREE_TEXT_COMPACTS = frozenset(c.replace("_", "") for c in FREE_TEXT_COLUMNS)
 
 
@@ -634,14 +356,14 @@ def _is_code_like(value: str) -> bool:
 
 
 def mask(value: str | None, column: str) -> str | None:
-    """What quarantine may show of an offending value.
+    """What quarantine, feedback and ``npcs validate`` may show of an offending value.
 
-    Short code-like values (``alien_abduction``, ``2024-13-45``, ``17x``, ``near fatality``) are
-    returned unchanged. A value with an SSN, e-mail, phone, address or keyword/``#`` case number,
-    or any value of a column whose header names an identifier, becomes ``[masked <kind>]``; so
-    does a longer value in which :func:`contains_identifier` finds something. Anything else is
-    shown as its first two characters and its length (``'Jo… (8 chars)'``); a canonical free-text
-    column (``narrative``) only as its length.
+    A value is shown only when it passed the identifier detector, and then only when it is
+    short and code-like (``alien_abduction``, ``2024-13-45``, ``17x``, ``near fatality``).
+    A value in which the detector finds an identifier — or any value of a column whose header
+    names one — is shown as its class (``[date-like value withheld]``); a canonical free-text
+    column (``narrative``) only as its length; anything else as its first two characters and
+    its length (``'Jo… (8 chars)'``).
     """
     if value is None:
         return None
@@ -650,27 +372,66 @@ def mask(value: str | None, column: str) -> str | None:
     if not stripped:
         return text
     if normalise_header(column) in FREE_TEXT_COLUMNS:
-        return f"[masked free text ({len(stripped)} chars)]"
+        return f"[free text withheld ({len(stripped)} chars)]"
     header_kind = header_identifier_kind(column)
     if header_kind is not None:
-        return f"[masked {header_kind}]"
-    for kind, find in (
-        ("email", _email_spans),
-        ("ssn", _ssn_spans),
-        ("phone", _phone_spans),
-        ("address", _address_spans),
-    ):
-        if find(stripped):
-            return f"[masked {kind}]"
-    if _CASE_KEYWORD_RE.search(stripped) or _HASH_NUMBER_RE.fullmatch(stripped):
-        return "[masked case_number]"
-    if _SSN_BARE_RE.fullmatch(stripped):  # nine bare digits: possibly an SSN, whatever the column
-        return "[masked ssn]"
+        return identifiers.withheld("date" if header_kind == "date_of_birth" else header_kind)
+    kind = identifiers.value_kind(stripped) or contains_identifier(stripped)
+    if kind is None and _SSN_BARE_RE.fullmatch(stripped):
+        kind = "ssn"
+    if kind is not None:
+        return identifiers.withheld(kind)
     if _is_code_like(stripped):
         return text
-    kind = contains_identifier(stripped)
-    if kind is not None:
-        return f"[masked {kind}]"
     if len(stripped) < MASK_PREVIEW_MIN_LENGTH:
         return f"… ({len(stripped)} chars)"
     return f"{stripped[:MASK_PREVIEW_CHARS].rstrip()}… ({len(stripped)} chars)"
+
+
+def shown_header(header: str) -> str:
+    """A header cell as the ledger, feedback and messages may show it: itself, or its class when
+    the cell shows an identifier (a header row that is really data, a column named after a
+    person)."""
+    kind = identifiers.value_kind(header)
+    return header if kind is None else identifiers.withheld(kind)
+
+
+# A header row is data (the file has no header row) when its cells look like values.
+_DATA_CELL_RE = re.compile(
+    r"[+-]?\d+(?:[.,]\d+)?|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-Q[1-4]"
+    r"|true|false|yes|no|y|n",
+    re.IGNORECASE,
+)
+
+
+def header_looks_like_data(
+    header: list[str], data_set: str, mapped: set[str] | None = None
+) -> str | None:
+    """Why ``header`` reads as a data row rather than a header row, or None.
+
+    A header row that holds an identifier (an SSN, a date, an e-mail, a name …), or in which at
+    least two cells — and at least a quarter of them — are numbers, dates, periods, booleans or
+    codes of the core data set's code lists, is the first record of a file without a header.
+    The reason never quotes a cell.
+    """
+    from ingestion.reference import code_list, code_list_names
+
+    known = _canonical_compacts(data_set, frozenset(mapped or ()))
+    cells = [h.strip() for h in header if h and h.strip() and _compact(h) not in known]
+    if not cells:
+        return None
+    codes = _all_codes(tuple(code_list_names()), code_list)
+    identifying = [h for h in cells if identifiers.value_kind(h)]
+    data_like = [h for h in cells if _DATA_CELL_RE.fullmatch(h) or h.lower() in codes]
+    if identifying or (len(data_like) >= 2 and len(data_like) * 4 >= len(cells)):
+        return (
+            f"the first row looks like data, not a header row ({len(set(identifying + data_like))}"
+            f" of its cells are values); the file must start with a header row "
+            "naming its columns, and its first row was not stored"
+        )
+    return None
+
+
+@functools.lru_cache(maxsize=4)
+def _all_codes(names: tuple[str, ...], code_list) -> frozenset[str]:
+    return frozenset(c.lower() for n in names for c in code_list(n) if c not in ("other",))

@@ -33,12 +33,17 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion import privacy
+from ingestion import identifiers, privacy
 from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS, DataSet
 from ingestion.landing import MisplacedFile, SubmissionFile
 from ingestion.layouts import LayoutError, layout_for
 from ingestion.reference import sharing_level
-from ingestion.validation import find_violations, normalized, typed
+from ingestion.validation import (
+    find_violations,
+    normalized,
+    replace_undeclared_labels,
+    typed,
+)
 
 RAW_SCHEMA = "raw"
 RESTRICTED_SCHEMA = "restricted"
@@ -134,9 +139,17 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         f"""
         create table if not exists {QUARANTINE_TABLE} (
             submission_id bigint, source_file varchar, jurisdiction_id varchar, data_set varchar,
-            source_row_number integer, column_name varchar, rule varchar, value varchar
+            source_row_number integer, column_name varchar, rule varchar, value varchar,
+            row_loaded boolean
         )
         """,
+    )
+    # row_loaded: false for a row kept out of raw; true for a note on a row that loaded with a
+    # value replaced (an undeclared org unit loaded as 'other'). Warehouses made before it have
+    # only rows kept out.
+    _exec(
+        con,
+        f"alter table {QUARANTINE_TABLE} add column if not exists row_loaded boolean default false",
     )
     _exec(
         con,
@@ -371,7 +384,8 @@ def _stage_one(con: duckdb.DuckDBPyConnection, f: SubmissionFile, index: int) ->
     try:
         result = read_submission(con, f.path, options, table=table)
     except UnreadableFile as e:
-        raise FileRejected(f"{f.relative_path}: {e}") from e
+        # A reader's message may quote a header cell: only what passes the detector is shown.
+        raise FileRejected(f"{f.relative_path}: {identifiers.scrub(str(e))}") from e
     return _Staged(table, "true", list(result.columns))
 
 
@@ -505,8 +519,16 @@ def load_data_set(
     plain_groups: dict[str, list[SubmissionFile]] = defaultdict(list)
     for f, st in staged.items():
         o = outcomes[f]
+        mapped = canonical | _layout_headers(f)
+        if why := privacy.header_looks_like_data(st.header, f.data_set, mapped):
+            o.status, o.reason = "rejected", f"{f.relative_path}: {why}"
+            continue
         dropped = privacy.identifier_columns(st.header, samples[f], f.data_set, canonical)
-        o.dropped_columns = [{"column": d.column, "reason": d.reason} for d in dropped]
+        # The ledger and feedback keep a dropped column's header only when the header itself
+        # passed the identifier detector (a header that is a person's name is shown by class).
+        o.dropped_columns = [
+            {"column": privacy.shown_header(d.column), "reason": d.reason} for d in dropped
+        ]
         header = [h for h in st.header if h not in {d.column for d in dropped}]
         try:
             select = _canonical_select(f, header)
@@ -523,7 +545,7 @@ def load_data_set(
             if dropped and set(missing) - _missing_columns(f, st.header):
                 o.reason += (
                     " (the privacy firewall dropped "
-                    + "; ".join(f"{d.column!r}: {d.reason}" for d in dropped)
+                    + "; ".join(f"{privacy.shown_header(d.column)!r}: {d.reason}" for d in dropped)
                     + ")"
                 )
             hint = _looks_like(header, ds.name)
@@ -562,8 +584,22 @@ def load_data_set(
     loading = [f for f in todo if outcomes[f].status == "accepted"]
     # Per file: (column, rule) -> (rows breaking it, first row), for the ledger's reason.
     violations: dict[str, list[tuple]] = defaultdict(list)
+    notes: dict[str, list[tuple]] = defaultdict(list)
     if loading:
         find_violations(con, data_set, "_batch", received_at.date())
+        # Undeclared org units load as 'other', each with a note (after the rules: a row kept
+        # out for another reason gets no note).
+        replace_undeclared_labels(con, data_set, "_batch")
+        _exec(
+            con,
+            "delete from _notes where (_file, _row_number) in "
+            "(select _file, _row_number from _violations)",
+        )
+        for file_, col, rule, n, first in con.execute(
+            "select _file, column_name, rule, count(*), min(_row_number) from _notes "
+            "group by all order by all"
+        ).fetchall():
+            notes[file_].append((col, rule, n, first))
         for file_, col, rule, n, first in con.execute(
             "select _file, column_name, rule, count(*), min(_row_number) from _violations "
             "group by all order by all"
@@ -635,7 +671,7 @@ def load_data_set(
                 )
             # Rejected rows, in one statement; the offending value is masked in the database
             # (privacy.mask as a function), so an identifier never reaches Python or the table.
-            if violations:
+            if violations or notes:
                 if not _has_function(con, "npcs_mask"):
                     con.create_function(
                         "npcs_mask",
@@ -649,8 +685,11 @@ def load_data_set(
                     f"""
                     insert into {QUARANTINE_TABLE}
                     select fl.submission_id, v._file, fl._jurisdiction, ?, v._row_number,
-                           v.column_name, v.rule, npcs_mask(v.value, v.column_name)
-                    from _violations v join _files fl using (_file)
+                           v.column_name, v.rule, npcs_mask(v.value, v.column_name), v.row_loaded
+                    from (select *, false as row_loaded from _violations
+                          union all by name
+                          select *, true as row_loaded from _notes) v
+                    join _files fl using (_file)
                     order by v._file, v._row_number, v.column_name
                     """,
                     [data_set],
@@ -663,9 +702,15 @@ def load_data_set(
                 if o.rows_quarantined:
                     o.status = "accepted_with_rejected_rows"
                     o.reason = _summarise(violations[f.relative_path])
+                if notes[f.relative_path]:
+                    o.reason = "; ".join(
+                        x for x in (o.reason, _summarise(notes[f.relative_path])) if x
+                    )
         ledger_rows = []
         for f in files:
             o = outcomes[f]
+            if f.name_note and o.status != "unchanged":
+                o.reason = "; ".join(x for x in (o.reason, f.name_note) if x)
             result.outcomes.append(o)
             if progress:
                 progress(f"{f.relative_path}: {o.status}")
@@ -699,7 +744,7 @@ def load_data_set(
         _exec(con, "rollback")
         raise
     finally:
-        for t in ("_batch", "_violations", "_files", "_bad", "_plain"):
+        for t in ("_batch", "_violations", "_notes", "_files", "_bad", "_plain"):
             _exec(con, f"drop table if exists {t}")
     return result
 
@@ -709,6 +754,19 @@ def _has_function(con: duckdb.DuckDBPyConnection, name: str) -> bool:
         "select count(*) from duckdb_functions() where function_name = ?", [name]
     ).fetchall()
     return bool(rows[0][0])
+
+
+def _layout_headers(f: SubmissionFile) -> set[str]:
+    """The source headers the jurisdiction's layout maps, ignores or reads as race flags."""
+    from ingestion.layouts import layout_for
+
+    layout = layout_for(f.jurisdiction_id, f.data_set)
+    if layout is None:
+        return set()
+    heads = set(layout.columns) | set(layout.ignore)
+    for conv in layout.conversions.values():
+        heads |= set(getattr(conv, "flags", {}).values())
+    return heads
 
 
 def _missing_columns(f: SubmissionFile, header: list[str]) -> set[str]:

@@ -2,7 +2,8 @@
 
 ``dbt_project/seeds/jurisdictions.csv`` is the jurisdiction registry,
 ``dbt_project/seeds/jurisdiction_sharing_levels.csv`` the sharing levels over time, and
-``dbt_project/seeds/code_lists/<list>.csv`` the code lists. dbt loads the same files into the
+``dbt_project/seeds/code_lists/<list>.csv`` the code lists and ``dbt_project/seeds/org_units.csv``
+the org units each member declares. dbt loads the same files into the
 ``reference`` schema; ingestion, the demo generator and the quality checks read them here.
 """
 
@@ -82,3 +83,13 @@ def sharing_level(jurisdiction_id: str, data_set: str, on: date) -> str:
 def code_labels(name: str) -> dict[str, str]:
     """Code -> human label for one code list."""
     return {row["code"]: row["label"] for row in _read(SEEDS_DIR / "code_lists" / f"{name}.csv")}
+
+
+@cache
+def declared_org_units() -> frozenset[tuple[str, str]]:
+    """(jurisdiction_id, org_unit) pairs the members have declared
+    (``dbt_project/seeds/org_units.csv``): the only org units that reach the warehouse as
+    themselves; any other value is loaded as ``other`` (:mod:`ingestion.validation`)."""
+    return frozenset(
+        (r["jurisdiction_id"], r["org_unit"]) for r in _read(SEEDS_DIR / "org_units.csv")
+    )

@@ -16,17 +16,20 @@ from datetime import date
 
 import duckdb
 
+from ingestion import identifiers
 from ingestion.core_data_set import DATA_SETS, Column, DataSet
-from ingestion.privacy import FREE_TEXT_COLUMNS
 from ingestion.readers import _exec, _literal
-from ingestion.reference import code_list
+from ingestion.reference import code_list, declared_org_units
 
-# A whole value that is an SSN (123-45-6789), an e-mail address or a US phone number.
-IDENTIFIER_VALUE_RE = (
-    r"[0-9]{3}-[0-9]{2}-[0-9]{4}"
-    r"|[^@\s]+@[^@\s]+[.][A-Za-z]{2,}"
-    r"|[+]?1?[ .-]?[(]?[0-9]{3}[)]?[ .-]?[0-9]{3}[ .-][0-9]{4}"
+# The rule a record id breaks when it is not opaque; the quarantined value is shown as its
+# class ("[SSN-like value withheld]"), which says which kind of identifier it looked like.
+OPAQUE_ID_RULE = (
+    "opaque id: a record id must not be or hold an SSN, phone number, date, e-mail address, "
+    "case or agency number or a person's name"
 )
+# What an org unit that the member has not declared is loaded as.
+UNDECLARED_LABEL = "other"
+ID_PROBLEM_FUNCTION = "npcs_id_problem"
 
 
 @dataclass(frozen=True)
@@ -72,15 +75,17 @@ def _column_rules(column: Column) -> list[Rule]:
             whole = f"regexp_full_match({c}, '[+-]?[0-9]+([.]0*)?')"
             broken = f"{present} and ({typed(column)} is null or not {whole})"
         rules.append(Rule(column.name, f"type {column.type}", broken))
-    if column.type == "text" and column.name not in FREE_TEXT_COLUMNS:
-        # An identifier column (review_id, org_unit, ...) holding a whole SSN, e-mail address or
-        # phone number: the privacy firewall drops a column only when many sampled values are
-        # identifiers, so a stray one is caught here, per row (the value is masked in quarantine).
+    if column.type == "id":
+        # Record ids are opaque (allow-list): short, no spaces, and nothing the identifier
+        # detector recognises. Ids of the usual sequence shape are passed in SQL; only the others
+        # are sent to the detector (a Python function registered on the connection).
+        fast = identifiers.FAST_OPAQUE_ID_SQL.replace("'", "''")
         rules.append(
             Rule(
                 column.name,
-                "looks like a personal identifier (SSN, e-mail or phone number)",
-                f"{present} and regexp_full_match({c}, '{IDENTIFIER_VALUE_RE}')",
+                OPAQUE_ID_RULE,
+                f"case when {present} and not regexp_matches({c}, '{fast}') "
+                f"then {ID_PROBLEM_FUNCTION}({c}) is not null else false end",
             )
         )
     if column.code_list and column.type == "code":
@@ -181,6 +186,7 @@ def find_violations(con: duckdb.DuckDBPyConnection, data_set: str, table: str, t
     review of the same jurisdiction.
     """
     ds = DATA_SETS[data_set]
+    register_functions(con)
     rules = rules_for(data_set, today)
     # One scan for every per-row rule: each row gets the list of the rules it breaks; only the
     # rows that break any are joined back for the offending values.
@@ -257,3 +263,72 @@ def find_violations(con: duckdb.DuckDBPyConnection, data_set: str, table: str, t
         )
     _exec(con, "create or replace temp table _violations as " + "\nunion all\n".join(parts))
     _exec(con, "drop table if exists _hits")
+
+
+def register_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """Register the detector's id check on ``con`` (once per connection)."""
+    exists = con.execute(
+        "select count(*) from duckdb_functions() where function_name = ?", [ID_PROBLEM_FUNCTION]
+    ).fetchall()[0][0]
+    if not exists:
+        con.create_function(
+            ID_PROBLEM_FUNCTION,
+            identifiers.opaque_id_problem,
+            ["VARCHAR"],
+            "VARCHAR",
+            null_handling="special",
+            side_effects=False,
+        )
+
+
+def label_columns(data_set: str) -> list[str]:
+    return [c.name for c in DATA_SETS[data_set].columns if c.type == "label"]
+
+
+def replace_undeclared_labels(con: duckdb.DuckDBPyConnection, data_set: str, table: str) -> None:
+    """Create temp table ``_notes(_file, _row_number, column_name, rule, value)``: every value
+    of a label column (``org_unit``) that the row's jurisdiction has not declared
+    (:func:`ingestion.reference.declared_org_units`), and set those values to ``other`` in
+    ``table``. The rows still load; the notes go to quarantine with ``row_loaded`` true, so a
+    free-text label — a unit named after its supervisor — never passes through as text."""
+    parts = []
+    declared = sorted(declared_org_units())
+    values = ", ".join(f"({_literal(j)}, {_literal(u)})" for j, u in declared) or "(null, null)"
+    _exec(
+        con,
+        f"create or replace temp table _declared as select * from (values {values}) "
+        "v(_jurisdiction, _label)",
+    )
+    for col in label_columns(data_set):
+        c = _q(col)
+        rule = (
+            f"{col} not declared by the jurisdiction (loaded as '{UNDECLARED_LABEL}'); "
+            "declare it in dbt_project/seeds/org_units.csv or map it in the jurisdiction's layout"
+        )
+        parts.append(
+            f"""select _file, _row_number, '{col}' as column_name, {_literal(rule)} as rule,
+                       {c} as value
+                from {table} t
+                where {c} is not null and {c} <> '{UNDECLARED_LABEL}'
+                  and not exists (select 1 from _declared d
+                                  where d._jurisdiction = t._jurisdiction and d._label = t.{c})"""
+        )
+    if not parts:
+        _exec(
+            con,
+            "create or replace temp table _notes (_file varchar, _row_number integer, "
+            "column_name varchar, rule varchar, value varchar)",
+        )
+        return
+    _exec(con, "create or replace temp table _notes as " + "\nunion all\n".join(parts))
+    for col in label_columns(data_set):
+        c = _q(col)
+        _exec(
+            con,
+            f"""update {table} set {c} = '{UNDECLARED_LABEL}'
+                where {c} is not null and {c} <> '{UNDECLARED_LABEL}'
+                  and not exists (select 1 from _declared d
+                                  where d._jurisdiction = {table}._jurisdiction
+                                    and d._label = {table}.{c})""",
+        )
+    _exec(con, "drop table if exists _declared")
