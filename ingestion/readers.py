@@ -774,7 +774,7 @@ def _read_xlsx(
             names.pop()
         _check_names(names, lambda i: f"column {letter(i)}")
         width = len(names)
-        staged = _temp_path(".csv")
+        staged = _temp_path(".csv")  # internal, read back by DuckDB: raw (no csv_safety)
         try:
             with staged.open("w", newline="", encoding="utf-8") as fh:
                 write = csv.writer(fh).writerow

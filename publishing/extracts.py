@@ -8,11 +8,15 @@ always matches the published tables beside it and is switched in with them)::
         README.txt                       what the package holds, its version and as-of
         manifest.json                    every file with its rows and SHA-256
         own/<schema>.<table>.parquet     the member's own rows of each MEMBER_TABLES table
-        own/<schema>.<table>.csv         the same, for spreadsheets
+        own/<schema>.<table>.csv         the same, for spreadsheets (formula-safe: below)
         benchmarks/<schema>/<table>.parquet   the published (suppressed) tables, as anyone gets them
 
 The own rows are selected by ``jurisdiction_id`` in DuckDB; the test reads every package back and
 finds no other member's rows.
+
+The CSV copies follow :mod:`publishing.csv_safety`: a text cell starting with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return is written with a leading ``'`` so a spreadsheet does not run it
+as a formula (OWASP's CSV injection guidance). The Parquet copies hold the values as they are.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from publishing.csv_safety import csv_select_list
 from publishing.publish import sql_path
 
 # A member's own record-level data. Left out: workforce.fct_tasc_responses — anonymous survey
@@ -75,16 +80,22 @@ def _split(con: duckdb.DuckDBPyConnection, relation: str, tmp: Path) -> dict:
         con.execute(f"select jurisdiction_id, count(*) from {relation} group by all").fetchall()
     )
     files: dict = {"rows": rows, "dir": {}, "empty": {}}
-    for fmt, options in (("parquet", "format parquet"), ("csv", "format csv, header")):
+    # Parquet raw (no spreadsheet evaluates it); CSV is for spreadsheets: its text cells escaped
+    formats = (
+        ("parquet", "*", "format parquet"),
+        ("csv", csv_select_list(con, relation), "format csv, header"),
+    )
+    for fmt, columns, options in formats:
         folder = tmp / f"{relation}.{fmt}"
         con.execute(
-            f"copy (select * from {relation} where jurisdiction_id is not null order by all) "
-            f"to '{sql_path(folder)}' ({options}, partition_by (jurisdiction_id), "
+            f"copy (select {columns} from {relation} where jurisdiction_id is not null "
+            f"order by all) to '{sql_path(folder)}' ({options}, partition_by (jurisdiction_id), "
             "write_partition_columns true)"
         )
         empty = tmp / f"{relation}.empty.{fmt}"
         con.execute(
-            f"copy (select * from {relation} where false) to '{sql_path(empty)}' ({options})"
+            f"copy (select {columns} from {relation} where false) to '{sql_path(empty)}' "
+            f"({options})"
         )
         files["dir"][fmt], files["empty"][fmt] = folder, empty
     return files
@@ -93,6 +104,8 @@ def _split(con: duckdb.DuckDBPyConnection, relation: str, tmp: Path) -> dict:
 def _own_file(split: dict, jurisdiction: str, fmt: str) -> bytes:
     parts = sorted((split["dir"][fmt] / f"jurisdiction_id={jurisdiction}").glob(f"*.{fmt}"))
     if not parts:
+        if split["rows"].get(jurisdiction):  # never an empty file for a member that has rows
+            raise RuntimeError(f"no {fmt} file for {jurisdiction} in {split['dir'][fmt]}")
         return split["empty"][fmt].read_bytes()
     if len(parts) > 1:  # DuckDB wrote one file per partition here; more would need merging
         raise RuntimeError(f"{len(parts)} files for {jurisdiction} in {split['dir'][fmt]}")
@@ -141,6 +154,9 @@ def _readme(jurisdiction: str, version: str, as_of: str | None, own: list[str]) 
         "own/ holds your jurisdiction's record-level rows as the warehouse conformed them",
         "(Parquet, and CSV for spreadsheets):",
         *[f"  {name}" for name in own],
+        "In the CSV files a text cell starting with = + - @, a tab or a carriage return has an",
+        "added ' in front, so a spreadsheet does not run it as a formula; the Parquet files",
+        "hold every value as it is.",
         "",
         "benchmarks/ holds the partnership's published tables, exactly as every reader gets them:",
         "counts from 1 to a member's small-cell threshold and the cells that would reveal them are",

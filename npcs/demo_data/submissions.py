@@ -293,7 +293,7 @@ def write_submission(
     layout = layout_of(jurisdiction_id, data_set)
     kind = file_kind(jurisdiction_id, data_set, layout)
     path = folder / f"{stem}{kind.suffix}"
-    if layout is None:
+    if layout is None:  # a synthetic submission, not CSV for people: raw (see _write_csv)
         frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
         return path
     columns = invert(layout, frame)
@@ -316,6 +316,9 @@ def _rows(columns: list[_Column]) -> list[tuple]:
     return list(zip(*(c.values for c in columns), strict=True))
 
 
+# The demo landing files imitate what members submit, so they are written as a member's system
+# writes them: no formula escaping (publishing.csv_safety is for CSV the product writes for
+# people; these are read by the loader, like a real submission).
 def _write_csv(path: Path, columns: list[_Column], layout: Layout, kind: FileKind) -> None:
     encoding = layout.encoding or "utf-8"
     with path.open("w", encoding=encoding, errors="strict", newline="") as fh:
