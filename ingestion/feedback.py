@@ -18,6 +18,7 @@ import duckdb
 
 from ingestion.landing import SubmissionFile
 from ingestion.raw_loader import QUARANTINE_TABLE, FileOutcome, load_data_set
+from ingestion.readers import RAGGED_ROW_COLUMN
 
 MAX_ROWS_LISTED = 200
 
@@ -62,6 +63,9 @@ def render_text(report: dict) -> str:
     for d in report["dropped_columns"]:
         lines.append(f"  column dropped before loading: {d['column']} — {d['reason']}")
     for q in report["quarantined_rows"]:
+        if q["column"] == RAGGED_ROW_COLUMN:  # a row that does not fit the header: no value kept
+            lines.append(f"  row {q['row']}: {q['rule']}")
+            continue
         lines.append(f"  row {q['row']}, column {q['column']}: {q['rule']} (value: {q['value']})")
     if report["rows_quarantined"] > len(report["quarantined_rows"]):
         lines.append(f"  … first {len(report['quarantined_rows'])} rule breaks listed")

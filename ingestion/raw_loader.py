@@ -12,7 +12,11 @@ For each data set, every file placed in the landing zone goes through the same s
    dropped before anything is written (the ledger keeps only the column name and why).
 5. **Map** to the canonical columns (:mod:`ingestion.layouts`; identity for canonical files).
 6. **Validate** every row (:mod:`ingestion.validation`): rows that break a rule go to
-   ``raw.quarantine`` with file, row, column, rule and the (masked) value; good rows load.
+   ``raw.quarantine`` with file, row, column, rule and the (masked) value; good rows load. A row
+   the reader could not read because it does not fit the header (a CSV row with more or fewer
+   values than the header has columns, an XLSX value under no header name) goes there too, as
+   one entry with column ``(row)``, the reader's reason as rule and no value: its cells are never
+   stored.
 
 Raw tables keep every version: each loaded row carries its ``submission_id`` (the ledger row of
 its file version), and staging reads the latest version of each key. IO narratives never enter a
@@ -304,6 +308,8 @@ class _Staged:
     table: str
     where: str
     header: list[str]
+    # Rows the reader left out because they do not fit the header: (row number, rule).
+    ragged_rows: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _stage_plain(
@@ -386,7 +392,7 @@ def _stage_one(con: duckdb.DuckDBPyConnection, f: SubmissionFile, index: int) ->
     except UnreadableFile as e:
         # A reader's message may quote a header cell: only what passes the detector is shown.
         raise FileRejected(f"{f.relative_path}: {identifiers.scrub(str(e))}") from e
-    return _Staged(table, "true", list(result.columns))
+    return _Staged(table, "true", list(result.columns), list(result.ragged_rows))
 
 
 # --- privacy, mapping, staging into the canonical batch -----------------------------------------
@@ -587,6 +593,7 @@ def load_data_set(
     notes: dict[str, list[tuple]] = defaultdict(list)
     if loading:
         find_violations(con, data_set, "_batch", received_at.date())
+        _add_ragged_rows(con, {f.relative_path: staged[f].ragged_rows for f in loading})
         # Undeclared org units load as 'other', each with a note (after the rules: a row kept
         # out for another reason gets no note).
         replace_undeclared_labels(con, data_set, "_batch")
@@ -606,6 +613,11 @@ def load_data_set(
         ).fetchall():
             violations[file_].append((col, rule, n, first))
     rows_read = dict(con.execute("select _file, count(*) from _batch group by _file").fetchall())
+    for f in loading:  # rows the reader left out were read too, and are quarantined
+        if staged[f].ragged_rows:
+            rows_read[f.relative_path] = rows_read.get(f.relative_path, 0) + len(
+                staged[f].ragged_rows
+            )
 
     _exec(con, "begin transaction")
     try:
@@ -747,6 +759,30 @@ def load_data_set(
         for t in ("_batch", "_violations", "_notes", "_files", "_bad", "_plain"):
             _exec(con, f"drop table if exists {t}")
     return result
+
+
+def _add_ragged_rows(
+    con: duckdb.DuckDBPyConnection, ragged: dict[str, list[tuple[int, str]]]
+) -> None:
+    """Add the rows readers left out (per file: row number, rule) to ``_violations``.
+
+    One entry per row, with column ``(row)`` and no value: the row's cells were never read into
+    the warehouse and are not stored.
+    """
+    from ingestion.readers import RAGGED_ROW_COLUMN
+
+    items = [(file_, row, rule) for file_, rows in ragged.items() for row, rule in rows]
+    if not items:
+        return
+    files, numbers, rules = (list(x) for x in zip(*items))
+    _exec(
+        con,
+        """
+        insert into _violations (_file, _row_number, column_name, rule, value)
+        select unnest(?::varchar[]), unnest(?::integer[]), ?, unnest(?::varchar[]), null
+        """,
+        [files, numbers, RAGGED_ROW_COLUMN, rules],
+    )
 
 
 def _has_function(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -20,6 +20,12 @@ Rules common to every format:
   or the reserved name ``_row_number`` makes the file unreadable.
 - A row with no value at all (a blank line, a CSV line of only delimiters, an empty XLSX row, a
   JSON ``{}``) is skipped; the row numbers of the other rows do not change.
+- A *ragged* row — a CSV row with more or fewer values than the header row has columns, an XLSX
+  row with a value in a column that has no name in the header row — is not read: it is listed in
+  :attr:`ReadResult.ragged_rows` (its row number and why, never its values) and the other rows
+  are read as usual. The caller decides what to do with it (the loader quarantines it). A file in
+  which no row can be read because every row is ragged is unreadable, and so is a workbook whose
+  first row under the header is ragged (a title row above the real header row, most likely).
 - Anything that stops a file from being read raises :class:`UnreadableFile` with a reason written
   for the data coordinator who sent the file. The message does not name the file: the caller does.
 """
@@ -36,7 +42,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -95,6 +101,9 @@ class ReadResult:
     encoding: str | None = None  # CSV/JSON: the encoding used or detected
     delimiter: str | None = None  # CSV: the delimiter used or detected
     sheet: str | None = None  # XLSX: the sheet read
+    # Rows not read because they do not fit the header (see the module docstring): (spreadsheet
+    # row number, why, for the coordinator), in file order. Never the row's values.
+    ragged_rows: list[tuple[int, str]] = field(default_factory=list)
 
 
 class UnreadableFile(Exception):
@@ -115,8 +124,12 @@ def read_submission(
     lines; such a record is still one row, as a spreadsheet shows it, so ``_row_number`` counts
     records (and blank lines), not text lines.
 
+    A row that does not fit the header (a CSV row with more or fewer values than the header has
+    columns, an XLSX row with a value under no header name) is left out of the table and listed
+    in ``ReadResult.ragged_rows`` with its row number and the reason.
+
     Raises :class:`UnreadableFile` when the file cannot be read (empty, not text, not a workbook,
-    malformed, ragged rows, bad header, missing sheet, ...). ``ValueError`` for a format name
+    malformed, every row ragged, bad header, missing sheet, ...). ``ValueError`` for a format name
     that does not exist (a programming error, not a problem with the file).
     """
     path = Path(path)
@@ -483,24 +496,53 @@ def _csv_header(source: Path, delimiter: str | None) -> tuple[list[str], str]:
     return names, delimiter
 
 
+_COLUMN_COUNT_ERROR = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+# DuckDB's longest line (its max_line_size default); Python's csv module is allowed as long a
+# value when it reads a file again, so that both refuse the same files.
+_MAX_LINE = 2 << 20
+# The column_name of a ragged row's quarantine entry: the row as a whole, not one column.
+RAGGED_ROW_COLUMN = "(row)"
+
+
+def _delimiter_name(delimiter: str) -> str:
+    return _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def ragged_csv_rule(found: int, expected: int, delimiter: str) -> str:
+    """Why a CSV row with the wrong number of values is not read (it quotes no value)."""
+    return (
+        f"row has {_plural(found, 'value')} but the header row has "
+        f"{_plural(expected, 'column')} ({_delimiter_name(delimiter)} delimiter) — check for a "
+        "missing or extra delimiter, or an unquoted value containing the delimiter"
+    )
+
+
+def _unclosed_quote(row: str) -> UnreadableFile:
+    return UnreadableFile(
+        f"{row} has a quoted value that is not closed properly: a value in quotes must end "
+        'with a quote, and a quote inside it must be doubled ("")'
+    )
+
+
 def _csv_error(e: duckdb.Error, delimiter: str) -> UnreadableFile:
     msg = str(e)
     at = re.search(r"CSV Error on Line: (\d+)", msg)
     row = f"row {at.group(1)}" if at else "a row"
-    wrong = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", msg)
+    wrong = _COLUMN_COUNT_ERROR.search(msg)
     if wrong:
         expected, found = wrong.groups()
         return UnreadableFile(
             f"{row} has {found} values but the header row has {expected} columns (with "
-            f"{_DELIMITER_NAMES.get(delimiter, repr(delimiter))} as the delimiter); check that "
+            f"{_delimiter_name(delimiter)} as the delimiter); check that "
             "row for a missing or extra delimiter, or a value with the delimiter in it that is "
             "not in quotes"
         )
     if "unterminated quote" in msg:
-        return UnreadableFile(
-            f"{row} has a quoted value that is not closed properly: a value in quotes must end "
-            'with a quote, and a quote inside it must be doubled ("")'
-        )
+        return _unclosed_quote(row)
     if "Maximum line size" in msg:
         return UnreadableFile(f"{row} is too long (over 2 MB); is a quote left open before it?")
     if "unicode" in msg.lower():
@@ -534,27 +576,40 @@ def _read_csv(
                     [str(csv_path), delimiter],
                 )
 
+        error: duckdb.Error | None = None
         try:
             load(source.path)
         except duckdb.Error as e:
+            error = e
             # DuckDB cannot read a file whose lines end some with CRLF and some with LF (rows
             # appended in another editor); such a file is read again with LF endings throughout.
-            if not _mixed_line_endings(source.path):
-                raise _csv_error(e, delimiter) from None
-            normalised = _lf_copy(source.path)
-            try:
-                load(normalised)
-            except duckdb.Error as again:
-                raise _csv_error(again, delimiter) from None
-            finally:
-                normalised.unlink(missing_ok=True)
-        # A new table's rowid is its insertion order, which is the file's record order. Numbering
-        # afterwards is cheaper than row_number() over () in the CREATE (1.4 s against 1.6 s for
-        # a million rows here), which holds DuckDB's parallel insert back.
-        _exec(con, f"alter table {_ident(table)} add column {ROW_NUMBER_COLUMN} integer")
-        _exec(con, f"update {_ident(table)} set {ROW_NUMBER_COLUMN} = cast(rowid + 2 as integer)")
-        if source.blank_lines and len(names) > 1:
-            _renumber_after_blank_lines(con, table, source.path, delimiter)
+            if _mixed_line_endings(source.path):
+                normalised = _lf_copy(source.path)
+                try:
+                    load(normalised)
+                    error = None
+                except duckdb.Error as again:
+                    error = again
+                finally:
+                    normalised.unlink(missing_ok=True)
+        ragged: list[tuple[int, str]] = []
+        if error is None:
+            # A new table's rowid is its insertion order, which is the file's record order.
+            # Numbering afterwards is cheaper than row_number() over () in the CREATE (1.4 s
+            # against 1.6 s for a million rows here), which holds DuckDB's parallel insert back.
+            _exec(con, f"alter table {_ident(table)} add column {ROW_NUMBER_COLUMN} integer")
+            _exec(
+                con,
+                f"update {_ident(table)} set {ROW_NUMBER_COLUMN} = cast(rowid + 2 as integer)",
+            )
+            if source.blank_lines and len(names) > 1:
+                _renumber_after_blank_lines(con, table, source.path, delimiter)
+        elif _COLUMN_COUNT_ERROR.search(str(error)):
+            # A row with the wrong number of values: only then is the file read again, in
+            # Python, to leave such rows out and read the others.
+            ragged = _read_csv_leaving_out_ragged_rows(con, source.path, names, delimiter, table)
+        else:
+            raise _csv_error(error, delimiter) from None
     finally:
         source.remove()
     _delete_blank_rows(con, table, names)
@@ -564,7 +619,106 @@ def _read_csv(
         rows=_count(con, table),
         encoding=source.encoding,
         delimiter=delimiter,
+        ragged_rows=ragged,
     )
+
+
+@contextmanager
+def _csv_field_limit(limit: int) -> Iterator[None]:
+    """Let Python's csv module read values up to ``limit`` characters long, for a while.
+
+    The limit is the csv module's, for the whole process: it is only ever raised here, and put
+    back afterwards.
+    """
+    before = csv.field_size_limit()
+    csv.field_size_limit(max(before, limit))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
+def _read_csv_leaving_out_ragged_rows(
+    con: duckdb.DuckDBPyConnection, source: Path, names: list[str], delimiter: str, table: str
+) -> list[tuple[int, str]]:
+    """Read a (UTF-8) CSV file that has rows with the wrong number of values into ``table``.
+
+    Python's csv module reads the file with the reader's quoting (``"``, doubled inside a quoted
+    value, strict). Every record with as many values as the header has columns is written, with
+    its spreadsheet row number, to a temporary CSV that DuckDB then reads; every other record is
+    left out and returned as (row number, rule). Row numbers count records (a quoted value over
+    several lines is one row) and blank lines, as :func:`_renumber_after_blank_lines` does. A
+    record with no value at all (only delimiters or blank space) is skipped like a blank line,
+    whatever its number of values. Raises :class:`UnreadableFile` when a quote is not closed,
+    or when no row can be read because every row has the wrong number of values.
+    """
+    width = len(names)
+    ragged: list[tuple[int, int]] = []  # (row number, values found)
+    good = 0
+    staged = _temp_path(".csv")
+    try:
+        with (
+            _csv_field_limit(_MAX_LINE),
+            source.open(newline="", encoding="utf-8-sig") as src,
+            staged.open("w", newline="", encoding="utf-8") as dst,
+        ):
+            write = csv.writer(dst, lineterminator="\n").writerow
+            records = csv.reader(src, delimiter=delimiter, strict=True)
+            row = 0
+            try:
+                next(records, None)  # the header row, already read
+                row = 1
+                for row, record in enumerate(records, start=2):
+                    if len(record) == width:
+                        if any(record):
+                            write([*record, row])
+                            good += 1
+                    elif any(v.strip() for v in record):
+                        ragged.append((row, len(record)))
+            except csv.Error as e:
+                where = f"row {row + 1}"  # the record after the last one read
+                if "field larger than field limit" in str(e):
+                    raise UnreadableFile(
+                        f"{where} is too long (over 2 MB); is a quote left open before it?"
+                    ) from None
+                raise _unclosed_quote(where) from None
+        if ragged and not good:
+            first, found = ragged[0]
+            raise UnreadableFile(
+                "no row could be read: every row has a different number of values than the "
+                f"header row has columns (row {first} has {_plural(found, 'value')}, the header "
+                f"row {_plural(width, 'column')}, with {_delimiter_name(delimiter)} as the "
+                "delimiter); check for a missing or extra delimiter, an unquoted value "
+                "containing the delimiter, or a title line above the header row"
+            )
+        _load_staged_rows(con, staged, names, table)
+    finally:
+        staged.unlink(missing_ok=True)
+    rules: dict[int, str] = {}  # one string per count found, however many rows share it
+    for _, found in ragged:
+        if found not in rules:
+            rules[found] = ragged_csv_rule(found, width, delimiter)
+    return [(row, rules[found]) for row, found in ragged]
+
+
+def _load_staged_rows(
+    con: duckdb.DuckDBPyConnection, staged: Path, names: list[str], table: str
+) -> None:
+    """Read a staged CSV (no header; the values, then the row number) into ``table``."""
+    spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
+    select = ", ".join(f"c{i} as {_ident(n)}" for i, n in enumerate(names))
+    with _insertion_order_kept(con):
+        _exec(
+            con,
+            f"""
+            create or replace temp table {_ident(table)} as
+            select {select}, rn as {ROW_NUMBER_COLUMN}
+            from read_csv(?, header = false, auto_detect = false,
+                          columns = {{{spec}, 'rn': 'INTEGER'}}, delim = ',', quote = '"',
+                          escape = '"', strict_mode = true, null_padding = false)
+            """,
+            [str(staged)],
+        )
 
 
 def _mixed_line_endings(path: Path) -> bool:
@@ -764,9 +918,11 @@ def _read_xlsx(
             return _column_letter(first_column + i)
 
         names: list[str] | None = None
-        for _, row in rows:
+        header_row = 0
+        for number, row in rows:
             if any(v != "" for v in row):
                 names = [(_cell_text(v) or "").strip() for v in row]
+                header_row = number
                 break
         if names is None:
             raise UnreadableFile(f"sheet '{sheet}' is empty")
@@ -774,42 +930,49 @@ def _read_xlsx(
             names.pop()
         _check_names(names, lambda i: f"column {letter(i)}")
         width = len(names)
+        named = letter(0) if width == 1 else f"{letter(0)} to {letter(width - 1)}"
+        ragged: list[tuple[int, str]] = []
         staged = _temp_path(".csv")  # internal, read back by DuckDB: raw (no csv_safety)
         try:
             with staged.open("w", newline="", encoding="utf-8") as fh:
                 write = csv.writer(fh).writerow
                 cell = _cell_texts()
+                first_data_row = True
                 for number, row in rows:
                     values = [cell(v) for v in row[:width]]
-                    if len(values) < width:
+                    if len(values) < width:  # trailing empty cells: a spreadsheet has no short rows
                         values += [None] * (width - len(values))
                     elif len(row) > width:
                         extra = next((i for i in range(width, len(row)) if row[i] != ""), None)
                         if extra is not None:
-                            raise UnreadableFile(
-                                f"cell {letter(extra)}{number} of sheet '{sheet}' holds "
-                                "a value in a column that has no name in the header row"
+                            if first_data_row:  # the header row is most likely a title
+                                raise UnreadableFile(
+                                    f"cell {letter(extra)}{number} of sheet '{sheet}' holds "
+                                    "a value in a column that has no name in the header row, "
+                                    "in the first row under it: is row "
+                                    f"{header_row} a title above the header row? The header "
+                                    "row must be the first row of the sheet that holds anything"
+                                )
+                            ragged.append(
+                                (
+                                    number,
+                                    f"row has a value in column {letter(extra)}, which has no "
+                                    "name in the header row (the header row names columns "
+                                    f"{named})",
+                                )
                             )
+                            continue
                     if any(v is not None for v in values):
                         write([*values, number])
-            spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
-            select = ", ".join(f"c{i} as {_ident(n)}" for i, n in enumerate(names))
-            _exec(
-                con,
-                f"""
-                create or replace temp table {_ident(table)} as
-                select {select}, rn as {ROW_NUMBER_COLUMN}
-                from read_csv(?, header = false, auto_detect = false,
-                              columns = {{{spec}, 'rn': 'INTEGER'}}, delim = ',', quote = '"',
-                              escape = '"', strict_mode = true, null_padding = false)
-                """,
-                [str(staged)],
-            )
+                        first_data_row = False
+            _load_staged_rows(con, staged, names, table)
         finally:
             staged.unlink(missing_ok=True)
     finally:
         workbook.close()
-    return ReadResult(table=table, columns=names, rows=_count(con, table), sheet=sheet)
+    return ReadResult(
+        table=table, columns=names, rows=_count(con, table), sheet=sheet, ragged_rows=ragged
+    )
 
 
 # --- JSON ----------------------------------------------------------------------------------

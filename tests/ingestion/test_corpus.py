@@ -201,6 +201,16 @@ INCONSISTENT = "reviews_completed differs within period and incident type"
 R1, R2, R3, R4 = "CT-R1", "CT-R2", "CT-R3", "CT-R4"
 Q1_CASEWORKER, Q1_SUPERVISOR = "2024-Q1 / caseworker", "2024-Q1 / supervisor"
 WF_RULES = (Q1_CASEWORKER, Q1_SUPERVISOR)
+RAGGED = "(row)"  # the column of a quarantined row that does not fit the header
+
+
+def _ragged_rule(found: int, expected: int) -> str:
+    return (
+        f"row has {found} values but the header row has {expected} columns (comma delimiter) — "
+        "check for a missing or extra delimiter, or an unquoted value containing the delimiter"
+    )
+
+
 EMAILS = ("jane.doe@dcf.ct.example", "john.public@dcf.ct.example", "maria.garcia@dcf.ct.example")
 
 CASES = [
@@ -266,17 +276,43 @@ CASES = [
         REJECTED,
         reason="the file is a zip archive (an Excel .xlsx workbook?), not a text file",
     ),
+    # A row that does not fit the header is quarantined whole, without its values; the rest loads.
     Case(
         "ragged_row_too_many_values",
         "CT/workforce/workforce_2024_ragged.csv",
-        REJECTED,
-        reason="row 3 has 9 values but the header row has 8 columns (with comma as the delimiter)",
+        PARTLY,
+        loaded=((2, Q1_CASEWORKER), (4, "2024-Q2 / caseworker")),
+        quarantined=((3, RAGGED, _ragged_rule(9, 8), None),),
     ),
     Case(
         "ragged_last_row_too_many_values",
         "CT/workforce/workforce_2024_ragged_last_row.csv",
+        PARTLY,
+        loaded=((2, Q1_CASEWORKER),),
+        quarantined=((3, RAGGED, _ragged_rule(9, 8), None),),
+    ),
+    Case(
+        "ragged_row_among_good_rows",
+        "CT/reviews/reviews_2024_extra_value.csv",
+        PARTLY,
+        loaded=((2, R1), (3, R2), (5, R4)),
+        quarantined=((4, RAGGED, _ragged_rule(14, 13), None),),
+        planted=("Marisol Okafor",),
+    ),
+    Case(
+        "ragged_row_too_few_values",
+        "CT/workforce/workforce_2024_missing_value.csv",
+        PARTLY,
+        loaded=((2, Q1_CASEWORKER), (4, "2024-Q2 / caseworker")),
+        quarantined=((3, RAGGED, _ragged_rule(7, 8), None),),
+    ),
+    Case(
+        "title_line_above_csv_header",
+        "CT/workforce/workforce_2024_titled.csv",
         REJECTED,
-        reason="row 3 has 9 values but the header row has 8 columns (with comma as the delimiter)",
+        reason="no row could be read: every row has a different number of values than the header "
+        "row has columns (row 2 has 8 values, the header row 1 column, with comma as the "
+        "delimiter)",
     ),
     Case(
         "mixed_line_endings",
@@ -552,7 +588,23 @@ CASES = [
         "CT/workforce/workforce_2024.xlsx",
         REJECTED,
         reason="cell B3 of sheet 'Workforce' holds a value in a column that has no name in the "
-        "header row",
+        "header row, in the first row under it: is row 1 a title above the header row?",
+    ),
+    Case(
+        "xlsx_value_beside_the_table",
+        "CT/workforce/workforce_2024.xlsx",
+        PARTLY,
+        loaded=((2, Q1_CASEWORKER), (4, "2024-Q2 / caseworker")),
+        quarantined=(
+            (
+                3,
+                RAGGED,
+                "row has a value in column I, which has no name in the header row (the header "
+                "row names columns A to H)",
+                None,
+            ),
+        ),
+        planted=("Marisol Okafor",),
     ),
     Case(
         "excel_owner_lock_file",

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.core_data_set import DATA_SETS, REVIEWS
-from ingestion.feedback import validate_file, write_feedback
+from ingestion.feedback import render_text, validate_file, write_feedback
 from ingestion.landing import discover
 from ingestion.raw_loader import load_data_set
 
@@ -32,6 +32,25 @@ def test_validate_loads_nothing_and_names_row_column_and_rule(tmp_path):
     assert report["quarantined_rows"] == [
         {"row": 3, "column": "incident_type", "rule": "code list incident_type", "value": "alien"}
     ]
+
+
+def test_validate_reports_a_ragged_row_without_its_values(tmp_path):
+    ragged = GOOD.replace("R1,", "R3,Marisol Okafor,", 1)
+    path = _file(tmp_path, GOOD.replace("R1", "R2"), ragged, GOOD)
+    report = validate_file(path, "CT", "reviews")
+    assert report["status"] == "accepted_with_rejected_rows"
+    assert (report["rows_read"], report["rows_loaded"], report["rows_quarantined"]) == (3, 2, 1)
+    rule = (
+        "row has 14 values but the header row has 13 columns (comma delimiter) — check for a "
+        "missing or extra delimiter, or an unquoted value containing the delimiter"
+    )
+    assert report["quarantined_rows"] == [
+        {"row": 3, "column": "(row)", "rule": rule, "value": None}
+    ]
+    assert report["reason"] == f"column (row), rule {rule}: 1 row(s), first row 3"
+    text = render_text(report)
+    assert f"  row 3: {rule}" in text.splitlines()
+    assert "Marisol" not in json.dumps(report) + text
 
 
 def test_npcs_validate_exit_code_and_json(tmp_path):

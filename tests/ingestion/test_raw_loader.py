@@ -110,6 +110,55 @@ def test_an_unparseable_file_does_not_stop_the_others(tmp_path, con):
     assert con.execute("select count(*) from raw.workforce").fetchone()[0] == 1
 
 
+def test_ragged_rows_are_quarantined_whole_and_the_other_rows_load(tmp_path, con):
+    """Canonical files read in one scan: a ragged row fails that scan, the files are read alone,
+    and the row goes to quarantine as one entry without its values, next to rule breaks."""
+    landing = tmp_path / "landing"
+    _write(landing, "CT", "a.csv", [HEADER, "2024-Q1,caseworker,10,11,2,1,0,1"])
+    _write(
+        landing,
+        "ME",
+        "b.csv",
+        [
+            HEADER,
+            "2024-Q1,caseworker,5,5,0,0,0,0",
+            "2024-Q1,supervisor,Marisol Okafor,5,5,0,0,0,0",  # 9 values
+            "2024-Q2,caseworker,five,5,0,0,0,0",  # a rule broken
+            "2024-Q2,supervisor,5,5,0,0,0",  # 7 values
+            "2024-Q3,caseworker,5,5,0,0,0,0",
+        ],
+    )
+    result = load_data_set(con, "workforce", discover(landing, "workforce"))
+    by_file = {o.file.jurisdiction_id: o for o in result.outcomes}
+    assert (by_file["CT"].status, by_file["CT"].rows_loaded) == ("accepted", 1)
+    me = by_file["ME"]
+    assert me.status == "accepted_with_rejected_rows"
+    assert (me.rows_read, me.rows_loaded, me.rows_quarantined) == (5, 2, 3)
+    hint = "check for a missing or extra delimiter, or an unquoted value containing the delimiter"
+    nine = f"row has 9 values but the header row has 8 columns (comma delimiter) — {hint}"
+    seven = f"row has 7 values but the header row has 8 columns (comma delimiter) — {hint}"
+    assert con.execute(
+        "select source_row_number, column_name, rule, value from raw.quarantine order by 1"
+    ).fetchall() == [
+        (3, "(row)", nine, None),
+        (4, "headcount_start", "type integer", "five"),
+        (5, "(row)", seven, None),
+    ]
+    assert me.reason == (
+        f"column (row), rule {seven}: 1 row(s), first row 5; "
+        f"column (row), rule {nine}: 1 row(s), first row 3; "
+        "column headcount_start, rule type integer: 1 row(s), first row 4"
+    )
+    assert con.execute(
+        "select source_row_number, period from raw.workforce where jurisdiction_id = 'ME' "
+        "order by 1"
+    ).fetchall() == [(2, "2024-Q1"), (6, "2024-Q3")]
+    assert con.execute(
+        "select status, rows_read, rows_loaded, rows_quarantined from raw.submission_ledger "
+        "where jurisdiction_id = 'ME'"
+    ).fetchall() == [("accepted_with_rejected_rows", 5, 2, 3)]
+
+
 def _reviews_file(root: Path, jurisdiction: str) -> Path:
     from ingestion.core_data_set import REVIEWS
 

@@ -208,15 +208,137 @@ def test_utf16_text(tmp_path, con):
     assert "UTF-16" in _unreadable(con, path)
 
 
-def test_ragged_rows(tmp_path, con):
-    path = _csv(tmp_path, b"a,b\n1,2\n3,4,5\n6,7\n")
-    reason = _unreadable(con, path)
-    assert "row 3 has 3 values but the header row has 2 columns" in reason
+HINT = "check for a missing or extra delimiter, or an unquoted value containing the delimiter"
 
 
-def test_too_few_values(tmp_path, con):
-    path = _csv(tmp_path, b"a,b,c\n1,2\n")
-    assert "row 2 has 2 values but the header row has 3 columns" in _unreadable(con, path)
+def _ragged(found: int, expected: int, delimiter: str = "comma") -> str:
+    return (
+        f"row has {found} value{'s' if found != 1 else ''} but the header row has {expected} "
+        f"columns ({delimiter} delimiter) — {HINT}"
+    )
+
+
+def test_ragged_row_is_left_out_and_listed_without_its_values(tmp_path, con):
+    path = _csv(tmp_path, b"id,name\n1,2\n3,Marisol Okafor,5\n6,7\n")
+    result = read_submission(con, path)
+    assert result.rows == 2
+    assert _rows(con) == [("1", "2", 2), ("6", "7", 4)]
+    assert result.ragged_rows == [(3, _ragged(3, 2))]
+    assert "Marisol" not in repr(result)
+
+
+def test_row_with_too_few_values_is_left_out_too(tmp_path, con):
+    # Not padded with empty values: a missing delimiter shifts every later value of the row.
+    path = _csv(tmp_path, b"a,b,c\n1,2,3\n4,5\n6,7,8\n9\n")
+    result = read_submission(con, path)
+    assert _rows(con) == [("1", "2", "3", 2), ("6", "7", "8", 4)]
+    assert result.ragged_rows == [(3, _ragged(2, 3)), (5, _ragged(1, 3))]
+
+
+def test_ragged_row_numbers_after_quoted_multi_line_values_and_blank_lines(tmp_path, con):
+    rows = [
+        b'1,"a, b\nsecond ""line""",x',
+        b"",
+        b"2,y,z,extra",
+        b'3,"multi\nline\nvalue",w',
+        b"",
+        b"",
+        b"4,p,q",
+        b'5,"r\ns"',
+        b"6,t,u",
+    ]
+    path = _csv(tmp_path, b"\n".join([b"id,narrative,n", *rows]) + b"\n")
+    result = read_submission(con, path)
+    # Rows 3, 6 and 7 are blank lines; a multi-line record is one row.
+    expected = [
+        ("1", 'a, b\nsecond "line"', "x", 2),
+        ("3", "multi\nline\nvalue", "w", 5),
+        ("4", "p", "q", 8),
+        ("6", "t", "u", 10),
+    ]
+    assert _rows(con) == expected
+    assert result.ragged_rows == [(4, _ragged(4, 3)), (9, _ragged(2, 3))]
+    # The numbers are the ones the file gets when those rows are right (read by DuckDB alone).
+    rows[2], rows[7] = b"2,y,z", b'5,"r\ns",o'
+    path = _csv(tmp_path, b"\n".join([b"id,narrative,n", *rows]) + b"\n", "right.csv")
+    assert read_submission(con, path).ragged_rows == []
+    assert [r for r in _rows(con) if r[0] in ("1", "3", "4", "6")] == expected
+    assert [r[3] for r in _rows(con) if r[0] in ("2", "5")] == [4, 9]
+
+
+def test_ragged_row_in_a_semicolon_file(tmp_path, con):
+    path = _csv(tmp_path, b"a;b;c\n1;2,5;3\n4;5;6;7\n8;9;10\n")
+    result = read_submission(con, path)
+    assert result.delimiter == ";"
+    assert _rows(con) == [("1", "2,5", "3", 2), ("8", "9", "10", 4)]
+    assert result.ragged_rows == [(3, _ragged(4, 3, "semicolon"))]
+
+
+def test_ragged_row_in_a_windows_1252_file(tmp_path, con):
+    data = "name;city\r\nJosé;España\r\nPeña;Bogotá;extra\r\nMuñoz;León\r\n"
+    result = read_submission(con, _csv(tmp_path, data.encode("cp1252")))
+    assert (result.encoding, result.delimiter) == ("windows-1252", ";")
+    assert _rows(con) == [("José", "España", 2), ("Muñoz", "León", 4)]
+    assert result.ragged_rows == [(3, _ragged(3, 2, "semicolon"))]
+
+
+def test_ragged_row_in_a_file_with_mixed_line_endings(tmp_path, con):
+    path = _csv(tmp_path, b"a,b\r\n1,2\r\n3,4,5\n6,7\n")
+    result = read_submission(con, path)
+    assert _rows(con) == [("1", "2", 2), ("6", "7", 4)]
+    assert result.ragged_rows == [(3, _ragged(3, 2))]
+
+
+def test_ragged_line_of_only_delimiters_or_spaces_is_a_blank_row(tmp_path, con):
+    path = _csv(tmp_path, b"a,b,c\n1,2,3\n,\n  \n4,5\n6,7,8\n")
+    result = read_submission(con, path)
+    assert _rows(con) == [("1", "2", "3", 2), ("6", "7", "8", 6)]
+    assert result.ragged_rows == [(5, _ragged(2, 3))]
+
+
+def test_every_row_ragged_is_unreadable(tmp_path, con):
+    reason = _unreadable(con, _csv(tmp_path, b"a,b\n1,2,3\n\n4\n"))
+    assert reason.startswith("no row could be read: every row has a different number of values")
+    assert "(row 2 has 3 values, the header row 2 columns, with comma as the delimiter)" in reason
+    # A title line above the header row: the title is taken for a one-column header.
+    reason = _unreadable(con, _csv(tmp_path, b"Staffing 2024\nperiod,role\n2024-Q1,x\n"))
+    assert "title line above the header row" in reason
+
+
+def test_unclosed_quote_after_a_ragged_row_still_rejects_the_file(tmp_path, con):
+    path = _csv(tmp_path, b'a,b\n1,2,3\n4,"open\n5,6\n')
+    assert "row 3 has a quoted value that is not closed properly" in _unreadable(con, path)
+    path = _csv(tmp_path, b'a,b\n1,2,3\n4,"closed"x\n5,6\n')
+    assert "row 3 has a quoted value that is not closed properly" in _unreadable(con, path)
+
+
+def test_ragged_row_with_a_long_quoted_value_elsewhere(tmp_path, con):
+    import csv
+
+    long = "x" * 300_000  # over Python's csv default field limit, under DuckDB's line limit
+    limit = csv.field_size_limit()
+    path = _csv(tmp_path, f'a,b\n1,"{long}"\n2,3,4\n'.encode())
+    result = read_submission(con, path)
+    assert _rows(con) == [("1", long, 2)]
+    assert result.ragged_rows == [(3, _ragged(3, 2))]
+    assert csv.field_size_limit() == limit
+
+
+def test_ragged_row_in_a_large_file_keeps_order_and_row_numbers(tmp_path, con):
+    lines = [b"id,value"] + [b"%d,v%d" % (i, i) for i in range(200_000)]
+    lines[100_001] = b"100000,v,extra"  # data row 100000 is spreadsheet row 100002
+    path = _csv(tmp_path, b"\n".join(lines) + b"\n")
+    result = read_submission(con, path)
+    assert result.rows == 199_999
+    assert result.ragged_rows == [(100_002, _ragged(3, 2))]
+    assert con.execute(
+        "select count(*) from _submission where cast(id as integer) + 2 <> _row_number "
+        "or value <> 'v' || id"
+    ).fetchall() == [(0,)]
+    assert con.execute(
+        "select count(*) = count(distinct _row_number) and bool_and(_row_number = rowid + "
+        "case when rowid >= 100000 then 3 else 2 end) from _submission"
+    ).fetchall() == [(True,)]
 
 
 def test_unclosed_quote(tmp_path, con):
@@ -376,7 +498,15 @@ def test_xlsx_row_numbers_follow_the_sheet(tmp_path, con):
     assert _rows(con) == [("a", "1", 4), ("b", "2", 6), (None, "multi\nline", 7)]
     ws["D8"] = "stray"
     wb.save(path)
-    assert "cell D8" in _unreadable(con, path)  # letters as the sheet shows them
+    result = read_submission(con, path)
+    assert _rows(con) == [("a", "1", 4), ("b", "2", 6), (None, "multi\nline", 7)]
+    assert result.ragged_rows == [  # letters as the sheet shows them
+        (
+            8,
+            "row has a value in column D, which has no name in the header row (the header row "
+            "names columns B to C)",
+        )
+    ]
 
 
 def test_xlsx_header_only(tmp_path, con):
@@ -390,9 +520,29 @@ def test_xlsx_empty_sheet(tmp_path, con):
     assert "sheet 'S' is empty" in _unreadable(con, path)
 
 
-def test_xlsx_value_under_no_header(tmp_path, con):
-    path = _workbook(tmp_path, {"S": [["a", "b"], ["1", "2"], ["3", "4", "stray"]]})
-    assert "cell C3" in _unreadable(con, path)
+def test_xlsx_value_under_no_header_leaves_the_row_out(tmp_path, con):
+    path = _workbook(
+        tmp_path,
+        {"S": [["a", "b"], ["1", "2"], ["3", "Marisol Okafor", "stray"], [], ["5", "6"]]},
+    )
+    result = read_submission(con, path)
+    assert result.rows == 2
+    assert _rows(con) == [("1", "2", 2), ("5", "6", 5)]
+    assert result.ragged_rows == [
+        (
+            3,
+            "row has a value in column C, which has no name in the header row (the header row "
+            "names columns A to B)",
+        )
+    ]
+    assert "Marisol" not in repr(result) and "stray" not in repr(result)
+
+
+def test_xlsx_value_under_no_header_in_the_first_row_is_a_title_row_problem(tmp_path, con):
+    path = _workbook(tmp_path, {"S": [["Staffing 2024"], ["a", "b"], ["1", "2"]]})
+    reason = _unreadable(con, path)
+    assert "cell B2 of sheet 'S' holds a value in a column that has no name" in reason
+    assert "is row 1 a title above the header row?" in reason
 
 
 def test_xlsx_duplicate_header(tmp_path, con):

@@ -155,6 +155,25 @@ def titled_workbook() -> bytes:
     )
 
 
+def noted_workbook() -> bytes:
+    """Canonical workforce rows; row 3 has a note in column I, beside the table, where the header
+    row names no column (the note names a person: it must be stored nowhere)."""
+    header = WORKFORCE_HEADER.split(",")
+    return _xlsx(
+        [
+            (
+                "Workforce",
+                [
+                    header,
+                    ["2024-Q1", "caseworker", 120, 118, 6, 5, 3, 9],
+                    ["2024-Q1", "supervisor", 20, 21, 1, 0, 0, 2, "ask Marisol Okafor"],
+                    ["2024-Q2", "caseworker", 118, 119, 4, 2, 1, 8],
+                ],
+            )
+        ]
+    )
+
+
 def write_corpus(root: Path = CORPUS) -> list[str]:
     """Write the generated files under ``root``; returns their paths relative to it."""
     written: list[str] = []
@@ -217,6 +236,7 @@ def write_corpus(root: Path = CORPUS) -> list[str]:
     write("xlsx_named_sheet_via_layout/CT/reviews/reviews_2024.xlsx", layout_workbook("Data"))
     write("xlsx_layout_sheet_missing/CT/reviews/reviews_2024.xlsx", layout_workbook("Sheet1"))
     write("xlsx_title_row_above_header/CT/workforce/workforce_2024.xlsx", titled_workbook())
+    write("xlsx_value_beside_the_table/CT/workforce/workforce_2024.xlsx", noted_workbook())
     # The owner file Excel leaves next to a workbook that is open ("~$" + name): not a workbook.
     write(
         "excel_owner_lock_file/CT/reviews/~$reviews_2024.xlsx",
