@@ -98,6 +98,18 @@ def given_names() -> frozenset[str]:
 
 
 @functools.cache
+def frequent_given_names(top: int = 500) -> frozenset[str]:
+    """The ``top`` most frequent given names of each sex (the files are in frequency order)."""
+    import names
+
+    out: set[str] = set()
+    for file in ("dist.male.first", "dist.female.first"):
+        with Path(names.__file__).with_name(file).open(encoding="ascii") as fh:
+            out |= {line.split(maxsplit=1)[0].lower() for _, line in zip(range(top), fh)}
+    return frozenset(out)
+
+
+@functools.cache
 def surnames() -> frozenset[str]:
     return _census("dist.all.last")
 
@@ -217,10 +229,9 @@ _DATE_RE = re.compile(
 )
 _STREET_SUFFIXES = (
     "street st avenue ave av road rd boulevard blvd lane ln drive dr court ct place pl terrace "
-    "ter way circle cir parkway pkwy highway hwy route rte trail trl square sq alley aly row "
-    "crescent loop pike plaza path walk expressway expy freeway fwy hollow holw ridge rdg run "
-    "point pt bend cove cv crossing xing glen heights hts hills knoll manor mews park pass "
-    "pointe springs view vista"
+    "ter way circle cir parkway pkwy highway hwy route rte trail trl square sq alley aly "
+    "crescent pike plaza expressway expy freeway fwy hollow holw ridge rdg cove cv crossing "
+    "xing glen heights hts knoll manor"
 ).split()
 _STREET_SUFFIX_RE = "|".join(sorted(set(_STREET_SUFFIXES), key=len, reverse=True))
 _ADDRESS_RE = re.compile(
@@ -272,9 +283,9 @@ _TITLE_RE = re.compile(
     r"|trooper|rev|fr|sr)\.?\s+(?P<who>" + _WORD + r")"
 )
 _RELATION_RE = re.compile(
-    r"(?i)\b(?:mother|father|mom|dad|grandmother|grandfather|grandma|grandpa|aunt|uncle|sibling"
+    r"(?i)\b(?:baby\s+(?:boy|girl)|mother|father|mom|dad|grandmother|grandfather|grandma|grandpa|aunt|uncle|sibling"
     r"|brother|sister|stepfather|stepmother|boyfriend|girlfriend|paramour|caregiver|parent"
-    r"|guardian|child|infant|baby|toddler|son|daughter|caseworker|worker|supervisor|named"
+    r"|guardian|child|infant|baby|boy|girl|toddler|son|daughter|caseworker|worker|supervisor|named"
     r"|victim|decedent|perpetrator|respondent)"
     r",?\s+(?P<who>" + _WORD + r")"
 )
@@ -388,10 +399,19 @@ def _name_pair(a: str, b: str, *, comma: bool = False) -> bool:
     if comma:  # "Doe, Jane"
         return _is_given(b) and _surname_like(a)
     if _is_given(a) and _surname_like(b):
-        return True
+        if _capitalised(a) and _capitalised(b):
+            return True
+        # In lower case a word pair like "carry forward" is a given name and a surname too:
+        # a frequent given name with a known surname ("jane doe"), or any given name with a
+        # word no dictionary knows ("marisol okafor").
+        if a.lower() in frequent_given_names() and b.lower() in surnames():
+            return True
+        return b.lower() not in dictionary_words()
     # Two capitalised words neither list nor dictionary knows ("Jaquelyn Worthington"), or a
     # known surname with one: in capitals or title case only.
     if _capitalised(a) and _capitalised(b):
+        if any(len(w) < 3 or (w.isupper() and len(w) < 5) for w in (a, b)):
+            return False  # acronyms ("CSV UTF", "DCF CPS") are not names
         unknown = [w.lower() not in dictionary_words() for w in (a, b)]
         known = [w.lower() in given_names() or w.lower() in surnames() for w in (a, b)]
         return all(u or k for u, k in zip(unknown, known)) and any(unknown)
@@ -411,7 +431,7 @@ def _name(text: str) -> list[tuple[int, int]]:
                 or (_capitalised(who) and who.lower() not in dictionary_words())
             ):
                 out.append(m.span("who"))
-    tokens = list(_TOKEN_RE.finditer(text))
+    tokens = [t for t in _TOKEN_RE.finditer(text) if len(t.group(0)) > 1]
     for i in range(len(tokens) - 1):
         a, b = tokens[i], tokens[i + 1]
         between = text[a.end() : b.start()]
@@ -573,7 +593,12 @@ def file_name_kind(name: str) -> str | None:
     """The identifier kind a file name shows (its stem read as text and as one value)."""
     stem = Path(name).stem
     text = re.sub(r"[_]+", " ", stem)
-    kinds = [f.kind for f in find(text, free_text=False)]
+    # A year at the start of "2024 ragged last row" is not a house number.
+    kinds = [
+        f.kind
+        for f in find(text, free_text=False)
+        if not (f.kind == "address" and re.match(r"(?:19|20)\d\d\s", text[f.start :]))
+    ]
     if value_kind(stem) is not None:
         kinds.insert(0, value_kind(stem))
     # A date in a file name is usually the period or the day of the export; next to "DOB",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,11 +75,14 @@ def safe_file_name(data_set: str | None, sha256: str | None, suffix: str) -> str
     return f"{data_set or 'file'}_{digest}{suffix.lower()}"
 
 
-def _safe_relative(root: Path, rel: Path) -> str:
+def _safe_relative(root: Path, rel: Path, registry: Iterable[str]) -> str:
     """``rel`` as it may be stored: each part that shows an identifier replaced (a file by its
-    data set and content hash, a folder by ``[… withheld]``)."""
+    data set and content hash, a folder by ``[… withheld]``). Registered jurisdiction ids and
+    data set names are allow-listed: they are stored as they are."""
     parts = list(rel.parts)
     for i, part in enumerate(parts[:-1]):
+        if part in registry or part in DATA_SETS:
+            continue
         if identifiers.file_name_kind(part) is not None:
             parts[i] = identifiers.withheld(identifiers.file_name_kind(part) or "name")
     last = parts[-1]
@@ -126,12 +130,12 @@ def scan(root: Path) -> tuple[list[SubmissionFile], list[MisplacedFile]]:
             continue
         if rel.parts == ("README.txt",) or (path.is_dir() and not path.is_symlink()):
             continue
-        rel_str = _safe_relative(root, rel)
+        rel_str = _safe_relative(root, rel, registry)
         jurisdiction_id = rel.parts[0] if len(rel.parts) > 1 else None
         ds = rel.parts[1] if len(rel.parts) > 2 else None
-        if jurisdiction_id is not None and identifiers.file_name_kind(jurisdiction_id):
+        if jurisdiction_id is not None and jurisdiction_id not in registry:
             jurisdiction_id = rel_str.split("/")[0]
-        if ds is not None and identifiers.file_name_kind(ds):
+        if ds is not None and ds not in DATA_SETS:
             ds = rel_str.split("/")[1]
 
         def reject(reason: str, _rel=rel_str, _j=jurisdiction_id, _d=ds) -> None:

@@ -271,7 +271,8 @@ class _Validator:
             raise self.fail(key, f"{name!r} is not a column of the {self.ds.name} data set")
         col = self.ds.column(name)
         if types and col.type not in types:
-            raise self.fail(key, f"{name} is a {col.type} column, not {' or '.join(types)}")
+            article = "an" if col.type[0] in "aeiou" else "a"
+            raise self.fail(key, f"{name} is {article} {col.type} column, not {' or '.join(types)}")
         return col
 
     def code(self, key: str, col: Column, value: Any) -> str:

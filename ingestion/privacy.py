@@ -376,9 +376,13 @@ def mask(value: str | None, column: str) -> str | None:
     header_kind = header_identifier_kind(column)
     if header_kind is not None:
         return identifiers.withheld("date" if header_kind == "date_of_birth" else header_kind)
-    kind = identifiers.value_kind(stripped) or contains_identifier(stripped)
+    kind = identifiers.value_kind(stripped)
+    if kind is None and not _is_code_like(stripped):
+        kind = contains_identifier(stripped)  # longer text: the free-text rules too
     if kind is None and _SSN_BARE_RE.fullmatch(stripped):
         kind = "ssn"
+    if kind == "date" and column in _DATE_COLUMNS and _is_code_like(stripped):
+        kind = None  # an event date in a date column is what the raw table itself holds
     if kind is not None:
         return identifiers.withheld(kind)
     if _is_code_like(stripped):
@@ -386,6 +390,11 @@ def mask(value: str | None, column: str) -> str | None:
     if len(stripped) < MASK_PREVIEW_MIN_LENGTH:
         return f"… ({len(stripped)} chars)"
     return f"{stripped[:MASK_PREVIEW_CHARS].rstrip()}… ({len(stripped)} chars)"
+
+
+_DATE_COLUMNS = frozenset(
+    c.name for ds in DATA_SETS.values() for c in ds.columns if c.type in ("date", "quarter")
+)
 
 
 def shown_header(header: str) -> str:

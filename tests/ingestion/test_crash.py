@@ -129,7 +129,7 @@ def _write_big_csv(path: Path, n: int) -> None:
         "response_id": "'T' || lpad(cast(i as varchar), 8, '0')",
         "survey_wave": "'2024-spring'",
         "response_date": "cast(date '2024-03-01' + cast(i % 60 as integer) as varchar)",
-        "org_unit": "'Unit ' || cast(i % 40 as varchar)",
+        "org_unit": "'U' || lpad(cast(1 + i % 12 as varchar), 2, '0')",  # CT's declared units
         "role": f"{_sql_list(roles)}[1 + i % {len(roles)}]",
         "tenure_band": f"{_sql_list(tenures)}[1 + i % {len(tenures)}]",
     }

@@ -358,7 +358,7 @@ BAD_LAYOUTS = [
         "reviews.codes.child_gender",
         "not a column",
     ),
-    ("reviews:\n  codes:\n    review_id: {F: female}\n", "reviews.codes.review_id", "text column"),
+    ("reviews:\n  codes:\n    review_id: {F: female}\n", "reviews.codes.review_id", "an id column"),
     ('reviews:\n  dates:\n    default: "%m/%d/%Q"\n', "reviews.dates.default", "strptime"),
     (
         'reviews:\n  dates:\n    incident_date: "%m/%d"\n',

@@ -472,7 +472,7 @@ def test_contains_identifier_names_each_kind(text, kind):
             "seen by Dr. Patel and Officer Ruiz",
             "seen by Dr. [REDACTED:name] and Officer [REDACTED:name]",
         ),
-        ("Baby Boy Smith", "Baby [REDACTED:name]"),
+        ("Baby Boy Smith", "Baby Boy [REDACTED:name]"),
         ("at 45 Oak Ridge Road, Dayton, OH 45402 since", "at [REDACTED:address] since"),
         ("file no. 4455 was reopened", "file no. [REDACTED:case_number] was reopened"),
     ],
@@ -509,7 +509,7 @@ def test_redact_does_not_touch_ordinary_prose(text):
 # --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "value",
-    ["alien_abduction", "2024-13-45", "17x", "-1", "3.5", "RV-000123", "2024-Q5", "U01", "Y",
+    ["alien_abduction", "17x", "-1", "3.5", "RV-000123", "2024-Q5", "U01", "Y",
      "TRUE", "Female", "near fatality", "Near Fatality", "fatality;unknown", "lt_1y"],
 )  # fmt: skip
 def test_mask_shows_short_code_like_values(value):
@@ -517,23 +517,31 @@ def test_mask_shows_short_code_like_values(value):
     assert mask(f" {value} ", "incident_type") == f" {value} "
 
 
+def test_mask_shows_a_bad_date_only_in_a_date_column():
+    # "2024-13-45" in incident_date is the event date the coordinator mistyped; the same text in
+    # child_age_years (or any other column) could be a date of birth, so only its class is shown.
+    assert mask("2024-13-45", "incident_date") == "2024-13-45"
+    assert mask("07/23/2016", "child_age_years") == "[date-like value withheld]"
+    assert mask("2016-07-23", "prior_reports_count") == "[date-like value withheld]"
+
+
 @pytest.mark.parametrize(
     ("value", "masked"),
     [
-        ("jane.doe@county.gov", "[masked email]"),
-        ("123-45-6789", "[masked ssn]"),
-        ("123456789", "[masked ssn]"),
-        ("555-123-4567", "[masked phone]"),
-        ("1234 Maple Street", "[masked address]"),
-        ("CASE-12345678", "[masked case_number]"),
-        ("#4455667", "[masked case_number]"),
-        ("Jane Doe", "[masked name]"),
-        ("Born 03/14/2015 in the county hospital", "[masked date]"),
+        ("jane.doe@county.gov", "[e-mail-like value withheld]"),
+        ("123-45-6789", "[SSN-like value withheld]"),
+        ("123456789", "[SSN-like value withheld]"),
+        ("555-123-4567", "[phone-number-like value withheld]"),
+        ("1234 Maple Street", "[address-like value withheld]"),
+        ("CASE-12345678", "[case-number-like value withheld]"),
+        ("#4455667", "[case-number-like value withheld]"),
+        ("Jane Doe", "[name-like value withheld]"),
+        ("Born 03/14/2015 in the county hospital", "[date-like value withheld]"),
         ("Smith", "Sm… (5 chars)"),
         ("JOHNSON", "JO… (7 chars)"),
         ("a free-text value with no identifier in it at all", "a… (49 chars)"),
         ("Kwame", "Kw… (5 chars)"),
-        ("Bo Li", "[masked name]"),
+        ("Bo Li", "[name-like value withheld]"),
         ("Al!", "… (3 chars)"),
     ],
 )
@@ -545,10 +553,12 @@ def test_mask_edge_cases():
     assert mask(None, "child_sex") is None
     assert mask("", "child_sex") == ""
     # a column whose header names an identifier never shows its values
-    assert mask("2015-03-02", "DOB") == "[masked date_of_birth]"
-    assert mask("x", "Child Name") == "[masked name]"
+    assert mask("2015-03-02", "DOB") == "[date-like value withheld]"
+    assert mask("x", "Child Name") == "[name-like value withheld]"
     # the restricted narrative shows only its length
-    assert mask("Joint planning was not in place.", "narrative") == "[masked free text (32 chars)]"
+    assert (
+        mask("Joint planning was not in place.", "narrative") == "[free text withheld (32 chars)]"
+    )
     # a masked form never reveals an identifier (dates and id-like tokens are shown as codes)
     strong = ["email", "ssn", "phone", "address", "name"]
     for value in [v for k in strong for v in PLANTED[k]] + ["CASE-12345678", "#4455667"]:

@@ -8,10 +8,10 @@ import duckdb
 import pytest
 
 from ingestion.core_data_set import REVIEWS
-from ingestion.validation import find_violations, normalized
+from ingestion.validation import OPAQUE_ID_RULE, find_violations, normalized
 
 TODAY = date(2024, 10, 1)
-IDENTIFIER_RULE = "looks like a personal identifier (SSN, e-mail or phone number)"
+IDENTIFIER_RULE = OPAQUE_ID_RULE
 GOOD = {
     "review_id": "R1",
     "incident_type": "fatality",
