@@ -177,16 +177,30 @@ COMMON_WORDS = frozenset(
     navigator differential alternative multidisciplinary forensic interview advocacy meeting
     meetings conference partners anonymous alcoholics narcotics recovery care crib pack play
     only counts shared maltreatment frontline technology skills need races providers
-    good great long young old early late high low major minor general main central upper lower
-    green brown gray grey rose hope grace faith joy mark bill frank will guy chase dawn summer
-    winter spring fall price hill king wood woods stone bell cook ward rice hunter mason
+    good great long old early late high low major minor general main central upper lower
+    los angeles el paso san santa la de del las
+    to of le du van von
+    """.split()
+)
+# Words that are names as often as ordinary words: never a name in lower case, a name in title
+# case or capitals next to a given name or after a title ("Ava Foster", "Det. Brown").
+AMBIGUOUS_WORDS = frozenset(
+    """
+    young green brown gray grey rose hope grace faith joy mark bill frank will guy chase dawn
+    summer winter spring fall price hill king wood woods stone bell cook ward rice hunter mason
+    foster long white black may june april august carter baker miller porter parker
     """.split()
 )
 
 
 def is_common(word: str) -> bool:
     w = word.lower().strip(".'")
-    return w in COMMON_WORDS or w.split("'")[0] in COMMON_WORDS
+    return w in COMMON_WORDS or w.split("'")[0] in COMMON_WORDS or w in AMBIGUOUS_WORDS
+
+
+def _is_function_word(word: str) -> bool:
+    w = word.lower().strip(".'")
+    return (w in COMMON_WORDS or w.split("'")[0] in COMMON_WORDS) and w not in AMBIGUOUS_WORDS
 
 
 # --------------------------------------------------------------------------------------------
@@ -268,7 +282,7 @@ _CASE_KEYWORD_RE = re.compile(
     rf"(?i)\b(?:{_CASE_KEYWORDS})(?:\s*(?:no\.?|number|num|nbr|id|#))?\s*[:#.]?\s*"
     r"(?P<num>(?=[A-Za-z-]*\d)[A-Za-z]{0,4}[-_]?\d[\d_-]{2,}\d)\b"
 )
-_HASH_NUMBER_RE = re.compile(r"#\s?\d{4,}")
+_HASH_NUMBER_RE = re.compile(r"#\s?\d[\d-]{3,}\d|#\s?\d{4,}")
 _PHONE_RE = re.compile(
     rf"(?<![\w+{_DASH}])(?:\+?1[ .{_DASH}]?)?(?:\(\d{{3}}\)[ ]?|\d{{3}}[ .{_DASH}])\d{{3}}"
     rf"[ .{_DASH}]\d{{4}}(?:[ ]?(?:x|ext\.?)[ ]?\d{{1,5}})?(?![\w{_DASH}])"
@@ -318,6 +332,10 @@ def _phone(text: str) -> list[tuple[int, int]]:
     try:
         for m in phonenumbers.PhoneNumberMatcher(text, "US", phonenumbers.Leniency.POSSIBLE):
             digits = sum(c.isdigit() for c in m.raw_string)
+            before = text[m.start - 1] if m.start else " "
+            after = text[m.end] if m.end < len(text) else " "
+            if before.isalnum() or after.isalnum():
+                continue  # digits inside a longer token (a UUID, a hex id)
             # Ten or more digits (a full number): seven-digit runs are left to the local
             # pattern, which wants a separator (a bare 7-digit run is a count or an id).
             if digits >= 10:
@@ -394,6 +412,17 @@ def _capitalised(word: str) -> bool:
 
 def _name_pair(a: str, b: str, *, comma: bool = False) -> bool:
     """``a b`` (or ``a, b`` when ``comma``) reads as a person's name."""
+    if _is_function_word(a) or _is_function_word(b):
+        return False
+    if _capitalised(a) != _capitalised(b):
+        return False  # "Rosa brought": mixed case is prose, not a name
+    title = _capitalised(a) and _capitalised(b)
+    if title and (a.lower() in AMBIGUOUS_WORDS or b.lower() in AMBIGUOUS_WORDS):
+        # "Ava Foster", "Mark White": a word that is an ordinary word too is part of a name
+        # next to a given name (first) and a surname (second), not both ordinary words.
+        first, second = (b, a) if comma else (a, b)
+        both = first.lower() in AMBIGUOUS_WORDS and second.lower() in AMBIGUOUS_WORDS
+        return not both and first.lower() in given_names() and second.lower() in surnames()
     if is_common(a) or is_common(b):
         return False
     if comma:  # "Doe, Jane"
@@ -407,6 +436,10 @@ def _name_pair(a: str, b: str, *, comma: bool = False) -> bool:
         if a.lower() in frequent_given_names() and b.lower() in surnames():
             return True
         return b.lower() not in dictionary_words()
+    if not title and not comma and b.lower() in surnames():
+        # lower case, a given name no 1990 list knows ("jayden ruiz"): two words no dictionary
+        # knows, the second a surname
+        return a.lower() not in dictionary_words() and b.lower() not in dictionary_words()
     # Two capitalised words neither list nor dictionary knows ("Jaquelyn Worthington"), or a
     # known surname with one: in capitals or title case only.
     if _capitalised(a) and _capitalised(b):
@@ -423,15 +456,27 @@ def _name(text: str) -> list[tuple[int, int]]:
     for pattern in (_TITLE_RE, _RELATION_RE):
         for m in pattern.finditer(text):
             who = m.group("who")
-            if len(who) < 2 or is_common(who) or _ROMAN_RE.fullmatch(who):
+            if len(who) < 2 or not _capitalised(who) or _ROMAN_RE.fullmatch(who):
+                continue
+            if _is_function_word(who) or (pattern is _RELATION_RE and is_common(who)):
                 continue
             if (
-                _is_given(who)
+                who.lower() in given_names()
                 or who.lower() in surnames()
-                or (_capitalised(who) and who.lower() not in dictionary_words())
+                or who.lower() not in dictionary_words()
             ):
                 out.append(m.span("who"))
     tokens = [t for t in _TOKEN_RE.finditer(text) if len(t.group(0)) > 1]
+    for t in tokens:  # a lone given name no dictionary knows ("according to Melissa")
+        w = t.group(0)
+        if (
+            w[:1].isupper()
+            and not w.isupper()
+            and w.lower() in given_names()
+            and w.lower() not in dictionary_words()
+            and not is_common(w)
+        ):
+            out.append(t.span())
     for i in range(len(tokens) - 1):
         a, b = tokens[i], tokens[i + 1]
         between = text[a.end() : b.start()]
@@ -561,7 +606,21 @@ OPAQUE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:#/-]{0,63}")
 # repeated once ("RV-000123", "T004211", "IO-12-0042") — cannot hold any identifier kind above
 # (too few digits for an SSN, phone or compact date; no room for a name): the loader checks
 # them in SQL and sends only the others to Python.
-FAST_OPAQUE_ID_SQL = r"^[A-Za-z]{0,4}[-_]?[0-9]{1,7}([-_][A-Za-z]{0,4}[0-9]{1,7})?$"
+FAST_OPAQUE_ID_SQL = r"[A-Za-z]{1,3}[-_]?[0-9]{1,9}"
+# ... unless the letters are an agency keyword ("MCI1234567", "DCF-123456").
+FAST_OPAQUE_ID_EXCLUDED_SQL = (
+    "^(" + "|".join(k for k in _CASE_KEYWORDS.split("|") if len(k) <= 3) + ")[^a-z]"
+)
+
+
+def fast_opaque_id_sql(column_sql: str) -> str:
+    """A SQL test that ``column_sql`` has the plain sequence-id shape (1-3 letters that are not
+    an agency keyword, an optional separator, up to nine digits: ``T000123``, ``RV-000001``),
+    which :func:`opaque_id_problem` always passes, so the loader sends only other ids to it."""
+    return (
+        f"(regexp_full_match({column_sql}, '{FAST_OPAQUE_ID_SQL}') and not "
+        f"regexp_matches(lower({column_sql}), '{FAST_OPAQUE_ID_EXCLUDED_SQL}'))"
+    )
 
 
 def opaque_id_problem(value: str | None) -> str | None:
@@ -582,7 +641,7 @@ def opaque_id_problem(value: str | None) -> str | None:
     if not OPAQUE_ID_RE.fullmatch(v):
         return "is not an opaque id (letters, digits and . _ : # / - only, no spaces)"
     if (
-        re.search(rf"(?i)(?:^|[^a-z])(?:{_CASE_KEYWORDS})(?:[^a-z]|no|num|nbr|$)", v)
+        re.search(rf"(?i)(?:^|[^a-z0-9])(?:{_CASE_KEYWORDS})(?:[^a-z]|no|num|nbr|$)", v)
         and sum(c.isdigit() for c in v) >= 4
     ):
         return f"looks like a {KINDS['case_number']}"

@@ -79,12 +79,12 @@ def _column_rules(column: Column) -> list[Rule]:
         # Record ids are opaque (allow-list): short, no spaces, and nothing the identifier
         # detector recognises. Ids of the usual sequence shape are passed in SQL; only the others
         # are sent to the detector (a Python function registered on the connection).
-        fast = identifiers.FAST_OPAQUE_ID_SQL.replace("'", "''")
+        fast = identifiers.fast_opaque_id_sql(c)
         rules.append(
             Rule(
                 column.name,
                 OPAQUE_ID_RULE,
-                f"case when {present} and not regexp_matches({c}, '{fast}') "
+                f"case when {present} and not {fast} "
                 f"then {ID_PROBLEM_FUNCTION}({c}) is not null else false end",
             )
         )
