@@ -23,6 +23,19 @@ fresh process so that each peak RSS is its own:
 
 Prints each run, the median, the ratios (i)/(ii) (the headline: ingestion against DuckDB's own
 import) and (a)/(b), and the peak RSS. Not a test: it prints figures.
+
+Against an earlier commit (the cost of a change, e.g. the identifier detector's):
+
+    uv run --frozen python benchmarks/ingestion_benchmark.py --reference-commit d0131f9 --repeat 5
+
+generates the CSV once, exports the commit's files (``git archive``, into a temporary folder: no
+worktree is registered) and times (i) for the reference and for this working tree, each run in a
+fresh process with the other's code root, alternating (reference first in odd rounds, working
+tree first in even ones, so that drift of a shared machine falls on both), on the same file
+(its SHA-256 is printed). Prints both medians and the ratio working tree / reference against the
+target (≤ 1.10). The reference runs in this environment (``PYTHONPATH`` and the working directory
+set to its folder; each process prints which ``ingestion`` it imported, and a mismatch stops the
+benchmark), so it must not need a dependency this lock lacks.
 """
 
 from __future__ import annotations
@@ -40,7 +53,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+# A measuring process started by --reference-commit imports the reference's code instead.
+CODE_ROOT = Path(os.environ.get("NPCS_BENCH_CODE_ROOT") or REPO).resolve()
+sys.path.insert(0, str(CODE_ROOT))
+INGESTION_TARGET = 1.10  # ingestion at most 10% slower than at the reference commit
 
 from ingestion.core_data_set import TASC_RESPONSES  # noqa: E402
 from ingestion.reference import code_list  # noqa: E402
@@ -158,6 +174,7 @@ def _measure_ingest(path: Path) -> dict:
 
     import duckdb
 
+    import ingestion
     from ingestion.landing import scan
     from ingestion.raw_loader import load_data_set
 
@@ -175,7 +192,11 @@ def _measure_ingest(path: Path) -> dict:
     shutil.rmtree(root)
     if result.rows_loaded + result.rows_quarantined != _count_rows(path):
         raise SystemExit("ingestion lost rows")
-    return {"seconds": seconds, "rows": result.rows_loaded + result.rows_quarantined}
+    return {
+        "seconds": seconds,
+        "rows": result.rows_loaded + result.rows_quarantined,
+        "code_root": str(Path(ingestion.__file__).resolve().parent.parent),
+    }
 
 
 def write_bad_csv(source: Path, path: Path, rows: int) -> None:
@@ -201,11 +222,20 @@ def _count_rows(path: Path) -> int:
     return duckdb.connect().execute(f"select count(*) from read_csv('{path}')").fetchall()[0][0]
 
 
-def _run(kind: str, path: Path) -> tuple[float, int, float]:
-    """One measurement in a fresh process: seconds, rows and the process's peak RSS in MB."""
+def _run(kind: str, path: Path, code_root: Path | None = None) -> tuple[float, int, float]:
+    """One measurement in a fresh process: seconds, rows and the process's peak RSS in MB.
+    ``code_root``: the folder whose ``ingestion`` package the process imports (default: this
+    working tree)."""
+    env = {**os.environ}
+    if code_root is not None:
+        env["NPCS_BENCH_CODE_ROOT"] = str(code_root)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(code_root), env.get("PYTHONPATH", "")) if p
+        )
     proc = subprocess.Popen(
         [sys.executable, __file__, "--measure", kind, str(path)],
-        cwd=REPO,
+        cwd=code_root or REPO,
+        env=env,
         stdout=subprocess.PIPE,
     )
     out = proc.stdout.read()
@@ -213,7 +243,79 @@ def _run(kind: str, path: Path) -> tuple[float, int, float]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"measuring {kind} failed")
     result = json.loads(out)
+    expected = str(Path(code_root or REPO).resolve())
+    if "code_root" in result and result["code_root"] != expected:
+        raise SystemExit(f"measured {result['code_root']}'s ingestion, not {expected}'s")
     return result["seconds"], result["rows"], usage.ru_maxrss / 1024
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(REPO), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def export_commit(commit: str, folder: Path) -> str:
+    """The files of ``commit`` written into ``folder`` (``git archive``); its full SHA."""
+    import io
+    import tarfile
+
+    sha = _git("rev-parse", "--verify", f"{commit}^{{commit}}")
+    tar = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", sha], check=True, capture_output=True
+    ).stdout
+    folder.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(tar)) as t:
+        t.extractall(folder, filter="data")
+    return sha
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def compare_with_reference(commit: str, csv_path: Path, repeat: int, tmp: Path) -> float:
+    """Whole ingestion (i) at ``commit`` and in this working tree, alternating; the ratio of the
+    medians, working tree / reference."""
+    ref_root = tmp / "reference"
+    sha = export_commit(commit, ref_root)
+    here = _git("describe", "--always", "--dirty")
+    print(f"reference: {commit} = {sha[:12]} (exported to {ref_root})")
+    print(f"working tree: {REPO} at {here}")
+    print(f"file: {csv_path.name}, sha256 {_sha256(csv_path)[:16]}…, the same for both\n")
+    runs: dict[str, list[tuple[float, int, float]]] = {"reference": [], "working tree": []}
+    roots = {"reference": ref_root, "working tree": REPO}
+    for i in range(repeat):
+        order = ["reference", "working tree"] if i % 2 == 0 else ["working tree", "reference"]
+        for label in order:
+            runs[label].append(_run("ingest", csv_path, roots[label]))
+            seconds, rows, rss = runs[label][-1]
+            print(f"  round {i + 1}: {label:12} {seconds:6.2f} s  {rows:,} rows  {rss:5.0f} MB")
+    rows = {r[1] for rs in runs.values() for r in rs}
+    if len(rows) != 1:
+        raise SystemExit(f"the two loaded different row counts: {sorted(rows)}")
+    medians = {label: statistics.median(r[0] for r in rs) for label, rs in runs.items()}
+    ratio = medians["working tree"] / medians["reference"]
+    print(
+        f"\n{'':14} {'runs (s)':>34} {'median (s)':>10} {'RSS MB':>7}\n"
+        + "\n".join(
+            f"{label:14} {', '.join(f'{r[0]:.2f}' for r in rs):>34} {medians[label]:>10.2f} "
+            f"{max(r[2] for r in rs):>7.0f}"
+            for label, rs in runs.items()
+        )
+    )
+    verdict = "PASS" if ratio <= INGESTION_TARGET else "MISS"
+    print(
+        f"\ningestion, working tree / reference: {ratio:.3f} "
+        f"({(ratio - 1) * 100:+.1f}%; target <= {INGESTION_TARGET}: {verdict})"
+    )
+    return ratio
 
 
 def main() -> None:
@@ -224,6 +326,11 @@ def main() -> None:
         "--bad-rows", type=int, default=200_000, help="rows of the many-violations file (e)"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement")
+    parser.add_argument(
+        "--reference-commit",
+        metavar="REV",
+        help="time only the whole ingestion (i), here and at REV, alternating (see above)",
+    )
     parser.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -238,6 +345,9 @@ def main() -> None:
             f"generated {args.rows:,} CSV rows, {csv_path.stat().st_size / 1e6:.1f} MB, "
             f"in {time.perf_counter() - start:.1f} s"
         )
+        if args.reference_commit:
+            compare_with_reference(args.reference_commit, csv_path, args.repeat, Path(tmp))
+            return
         xlsx_path = Path(tmp) / "tasc_responses.xlsx"
         if args.xlsx_rows:
             start = time.perf_counter()
