@@ -179,7 +179,7 @@ COMMON_WORDS = frozenset(
     only counts shared maltreatment frontline technology skills need races providers
     good great long old early late high low major minor general main central upper lower
     los angeles el paso san santa la de del las
-    to of le du van von
+    to of le du van von mr mrs ms dr mx sr jr det sgt ofc atty rev fr
     """.split()
 )
 # Words that are names as often as ordinary words: never a name in lower case, a name in title
@@ -191,6 +191,27 @@ AMBIGUOUS_WORDS = frozenset(
     foster long white black may june april august carter baker miller porter parker
     """.split()
 )
+
+
+_SUFFIXES = ("ies", "ied", "ing", "ers", "est", "ed", "es", "er", "ly", "s", "d")
+
+
+def in_dictionary(word: str) -> bool:
+    """``word`` (lower case) or its stem without a common inflection is a dictionary word
+    (the GCIDE list holds head words only: "siblings", "requested", "older" are not in it)."""
+    w = word.lower()
+    if w in dictionary_words():
+        return True
+    for suffix in _SUFFIXES:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            stem = w[: -len(suffix)]
+            if stem in dictionary_words() or stem + "e" in dictionary_words():
+                return True
+            if suffix in ("ies", "ied") and stem + "y" in dictionary_words():
+                return True
+            if len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in dictionary_words():
+                return True
+    return False
 
 
 def is_common(word: str) -> bool:
@@ -255,7 +276,7 @@ _ADDRESS_RE = re.compile(
     rf"(?P<suffix>{_STREET_SUFFIX_RE})\b\.?"
     r"(?:,?\s+(?:apt|apartment|unit|suite|ste|#)\.?\s*#?[a-z0-9-]+)?"
     r"(?:,\s*[a-z][a-z .'-]*,?\s+[a-z]{2}\.?\s+\d{5}(?:-\d{4})?)?"
-    r"|(?i:\bp\.?\s?o\.?\s+box\s+\d+)"
+    r"|(?i:\bp\.?\s?o\.?\s+box\s+\d+)|(?i:\bpost\s+office\s+box\s+\d+)"
 )
 # Words before a street word that make it an institution or a count, not an address
 # ("2019 Family Court", "12 month follow up", "3 reviews completed").
@@ -300,7 +321,8 @@ _RELATION_RE = re.compile(
     r"(?i)\b(?:baby\s+(?:boy|girl)|mother|father|mom|dad|grandmother|grandfather|grandma|grandpa|aunt|uncle|sibling"
     r"|brother|sister|stepfather|stepmother|boyfriend|girlfriend|paramour|caregiver|parent"
     r"|guardian|child|infant|baby|boy|girl|toddler|son|daughter|caseworker|worker|supervisor|named"
-    r"|victim|decedent|perpetrator|respondent)"
+    r"|victim|decedent|perpetrator|respondent|attorney|atty|investigator|therapist|teacher"
+    r"|pastor|principal|counselor|counsellor|coach|neighbor|neighbour|friend|cousin)"
     r",?\s+(?P<who>" + _WORD + r")"
 )
 
@@ -456,27 +478,20 @@ def _name(text: str) -> list[tuple[int, int]]:
     for pattern in (_TITLE_RE, _RELATION_RE):
         for m in pattern.finditer(text):
             who = m.group("who")
-            if len(who) < 2 or not _capitalised(who) or _ROMAN_RE.fullmatch(who):
+            if len(who) < 2 or _ROMAN_RE.fullmatch(who):
                 continue
+            if not _capitalised(who) and (
+                in_dictionary(who) or who not in given_names() | surnames()
+            ):
+                continue  # lower case: only a known name that is no ordinary word ("torres")
             if _is_function_word(who) or (pattern is _RELATION_RE and is_common(who)):
                 continue
-            if (
-                who.lower() in given_names()
-                or who.lower() in surnames()
-                or who.lower() not in dictionary_words()
-            ):
+            known = who.lower() in given_names() or who.lower() not in dictionary_words()
+            if pattern is _TITLE_RE:  # "Det. Brown": after a title, a surname too
+                known = known or who.lower() in surnames()
+            if known:
                 out.append(m.span("who"))
     tokens = [t for t in _TOKEN_RE.finditer(text) if len(t.group(0)) > 1]
-    for t in tokens:  # a lone given name no dictionary knows ("according to Melissa")
-        w = t.group(0)
-        if (
-            w[:1].isupper()
-            and not w.isupper()
-            and w.lower() in given_names()
-            and w.lower() not in dictionary_words()
-            and not is_common(w)
-        ):
-            out.append(t.span())
     for i in range(len(tokens) - 1):
         a, b = tokens[i], tokens[i + 1]
         between = text[a.end() : b.start()]
@@ -503,7 +518,36 @@ _DETECTORS: tuple[tuple[str, Callable[[str], list[tuple[int, int]]]], ...] = (
     ("case_number", _case),
     ("name", _name),
 )
-_FREE_TEXT_DETECTORS = (*_DETECTORS[:-1], ("case_number", _case_token), _DETECTORS[-1])
+_SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)$")
+_INITIAL_NAME_RE = re.compile(r"\b[A-Z]\.\s+(?P<who>[A-Z][a-z]+(?:['’-][A-Za-z]+)*)")
+
+
+def _loose_name(text: str) -> list[tuple[int, int]]:
+    """In free text only: a lone capitalised word no dictionary knows, inside a sentence
+    ("according to Melissa", "the youth, Tenzin, said"); a surname after an initial
+    ("L. Delacroix"); and two lower-case words no dictionary knows ("kateryna kuznetsov")."""
+    out = _name(text)
+    for t in _TOKEN_RE.finditer(text):
+        w = t.group(0)
+        if len(w) < 3 or not w[:1].isupper() or w.isupper() or is_common(w):
+            continue
+        if in_dictionary(w) and w.lower() not in given_names():
+            continue
+        if in_dictionary(w) and _SENTENCE_START_RE.search(text[: t.start()]):
+            continue  # "Grace", "Will" at the start of a sentence
+        out.append(t.span())
+    out += _spans(_INITIAL_NAME_RE, text)
+    words = [t for t in _TOKEN_RE.finditer(text) if len(t.group(0)) > 3]
+    for a, b in zip(words, words[1:]):
+        x, y = a.group(0), b.group(0)
+        if text[a.end() : b.start()].strip() or not (x.islower() and y.islower()):
+            continue
+        if not (in_dictionary(x) or in_dictionary(y) or is_common(x) or is_common(y)):
+            out.append((a.start(), b.end()))
+    return out
+
+
+_FREE_TEXT_DETECTORS = (*_DETECTORS[:-1], ("case_number", _case_token), ("name", _loose_name))
 
 
 def _clean(text: str) -> str:
@@ -584,7 +628,8 @@ def value_kind(value: str | None) -> str | None:
         return found[0].kind
     # Names written as one token ("JANE_DOE", "doe.jane", "Jane-Doe") or in capitals.
     words = [w for w in _SPLIT_RE.split(v) if w]
-    if 2 <= len(words) <= 4 and all(w.isalpha() for w in words):
+    # state codes ("OH-FRANKLIN") and initials are not halves of a name
+    if 2 <= len(words) <= 4 and all(w.isalpha() and len(w) >= 3 for w in words):
         for a, b in zip(words, words[1:]):
             if _name_pair(a, b) or _name_pair(a, b, comma=True):
                 return "name"
@@ -640,8 +685,10 @@ def opaque_id_problem(value: str | None) -> str | None:
         return f"looks like a {KINDS[kind]}"
     if not OPAQUE_ID_RE.fullmatch(v):
         return "is not an opaque id (letters, digits and . _ : # / - only, no spaces)"
+    hexadecimal = re.fullmatch(r"[0-9a-fA-F-]{16,}", v) is not None  # a UUID or a hash
     if (
-        re.search(rf"(?i)(?:^|[^a-z0-9])(?:{_CASE_KEYWORDS})(?:[^a-z]|no|num|nbr|$)", v)
+        not hexadecimal
+        and re.search(rf"(?i)(?:^|[^a-z0-9])(?:{_CASE_KEYWORDS})(?:[^a-z]|no|num|nbr|$)", v)
         and sum(c.isdigit() for c in v) >= 4
     ):
         return f"looks like a {KINDS['case_number']}"
