@@ -108,7 +108,7 @@ def test_planted_identifiers_are_stored_nowhere(demo_landing, tmp_path):
         stray = con.execute(
             "select value from raw.quarantine where jurisdiction_id = 'CT' "
             "and data_set = 'improvement_opportunities' and column_name = 'io_id' "
-            "and rule like 'looks like a personal identifier%'"
+            "and rule like 'opaque id%'"
         ).fetchall()
         narratives = con.execute(
             "select narrative_redacted from restricted.io_narratives where jurisdiction_id = 'CT'"
@@ -120,4 +120,4 @@ def test_planted_identifiers_are_stored_nowhere(demo_landing, tmp_path):
     for column in PLANTED:
         assert column in recorded  # the ledger says which column was dropped, not its values
     assert narratives, "the planted narrative is kept only redacted"
-    assert stray == [("[masked ssn]",)]
+    assert stray == [("[SSN-like value withheld]",)]
