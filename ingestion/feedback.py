@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion import identifiers
 from ingestion.landing import SubmissionFile
 from ingestion.raw_loader import QUARANTINE_TABLE, FileOutcome, load_data_set
 from ingestion.readers import RAGGED_ROW_COLUMN
@@ -104,7 +105,10 @@ def validate_file(
             report = file_report(con, result.outcomes[0])
         finally:
             con.close()
-    report["file"] = str(path)
+    # The path as given, unless a part of it shows an identifier: then the safe name the load
+    # records (the report's reason says why).
+    shows_identifier = any(identifiers.file_name_kind(part) for part in path.parts)
+    report["file"] = f.relative_path if shows_identifier else str(path)
     report["validated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     report["loaded"] = False
     return report
@@ -128,9 +132,7 @@ def write_feedback(
         if o.status == "unchanged":
             continue
         report = file_report(con, o)
-        path = report_path(
-            folder, o.file.jurisdiction_id, o.file.data_set, o.file.path.name, o.sha256
-        )
+        path = report_path(folder, o.file.jurisdiction_id, o.file.data_set, o.file.name, o.sha256)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2, default=str) + "\n")
         path.with_suffix(".txt").write_text(render_text(report) + "\n")

@@ -97,16 +97,26 @@ def given_names() -> frozenset[str]:
     return _census("dist.male.first") | _census("dist.female.first")
 
 
-@functools.cache
-def frequent_given_names(top: int = 500) -> frozenset[str]:
-    """The ``top`` most frequent given names of each sex (the files are in frequency order)."""
+def _census_top(files: tuple[str, ...], top: int) -> frozenset[str]:
     import names
 
     out: set[str] = set()
-    for file in ("dist.male.first", "dist.female.first"):
+    for file in files:  # the files are in frequency order
         with Path(names.__file__).with_name(file).open(encoding="ascii") as fh:
             out |= {line.split(maxsplit=1)[0].lower() for _, line in zip(range(top), fh)}
     return frozenset(out)
+
+
+@functools.cache
+def frequent_given_names(top: int = 500) -> frozenset[str]:
+    """The ``top`` most frequent given names of each sex."""
+    return _census_top(("dist.male.first", "dist.female.first"), top)
+
+
+@functools.cache
+def frequent_surnames(top: int = 1000) -> frozenset[str]:
+    """The ``top`` most frequent surnames."""
+    return _census_top(("dist.all.last",), top)
 
 
 @functools.cache
@@ -487,8 +497,13 @@ def _name(text: str) -> list[tuple[int, int]]:
             if _is_function_word(who) or (pattern is _RELATION_RE and is_common(who)):
                 continue
             known = who.lower() in given_names() or who.lower() not in dictionary_words()
-            if pattern is _TITLE_RE:  # "Det. Brown": after a title, a surname too
-                known = known or who.lower() in surnames()
+            if pattern is _TITLE_RE or not who.isupper():
+                # "Det. Brown", "Baby Boy Smith": a surname after a title, or in title case
+                # after a kinship or role word (in capitals, "TODDLER FELL" is prose)
+                common_surname = who.lower() in frequent_surnames()
+                known = known or (
+                    who.lower() in surnames() if pattern is _TITLE_RE else common_surname
+                )
             if known:
                 out.append(m.span("who"))
     tokens = [t for t in _TOKEN_RE.finditer(text) if len(t.group(0)) > 1]
@@ -519,6 +534,7 @@ _DETECTORS: tuple[tuple[str, Callable[[str], list[tuple[int, int]]]], ...] = (
     ("name", _name),
 )
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;]\s+|[\"“(]\s*)$")
+_LONE_NAME_RE = re.compile(r"(?:[A-Z]['’])?[A-Z][^\W\d_A-Z]+")  # Melissa, O'Brien, Élodie
 _INITIAL_NAME_RE = re.compile(r"\b[A-Z]\.\s+(?P<who>[A-Z][a-z]+(?:['’-][A-Za-z]+)*)")
 
 
@@ -529,7 +545,7 @@ def _loose_name(text: str) -> list[tuple[int, int]]:
     out = _name(text)
     for t in _TOKEN_RE.finditer(text):
         w = t.group(0)
-        if len(w) < 3 or not w[:1].isupper() or w.isupper() or is_common(w):
+        if len(w) < 3 or not _LONE_NAME_RE.fullmatch(w) or is_common(w):
             continue
         if in_dictionary(w) and w.lower() not in given_names():
             continue
@@ -583,20 +599,23 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def redact(text: str | None, label: Callable[[str], str] | None = None) -> str | None:
+def redact(
+    text: str | None, label: Callable[[str], str] | None = None, *, free_text: bool = True
+) -> str | None:
     """``text`` with each identifier replaced by ``[REDACTED:<kind>]`` (or ``label(kind)``)."""
     if not text:
         return text
     label = label or (lambda kind: f"[REDACTED:{kind}]")
     out = text
-    for f in reversed(find(text)):
+    for f in reversed(find(text, free_text=free_text)):
         out = f"{out[: f.start]}{label(f.kind)}{out[f.end :]}"
     return out
 
 
 def scrub(text: str) -> str:
     """A message or log line made safe to show: each identifier becomes ``[… withheld]``."""
-    return redact(text, withheld) or text
+    # the strict rules: a message is the product's own prose around what it quotes
+    return redact(text, withheld, free_text=False) or text
 
 
 # --------------------------------------------------------------------------------------------

@@ -381,8 +381,10 @@ def mask(value: str | None, column: str) -> str | None:
         kind = contains_identifier(stripped)  # longer text: the free-text rules too
     if kind is None and _SSN_BARE_RE.fullmatch(stripped):
         kind = "ssn"
-    if kind == "date" and column in _DATE_COLUMNS and _is_code_like(stripped):
-        kind = None  # an event date in a date column is what the raw table itself holds
+    if kind == "date" and column in _DATE_COLUMNS and _ISO_DATE_RE.fullmatch(stripped):
+        # an ISO date in a date column (impossible, or in the future) is the form the raw
+        # table itself holds; any other date form is shown only by its class
+        kind = None
     if kind is not None:
         return identifiers.withheld(kind)
     if _is_code_like(stripped):
@@ -392,6 +394,7 @@ def mask(value: str | None, column: str) -> str | None:
     return f"{stripped[:MASK_PREVIEW_CHARS].rstrip()}… ({len(stripped)} chars)"
 
 
+_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_COLUMNS = frozenset(
     c.name for ds in DATA_SETS.values() for c in ds.columns if c.type in ("date", "quarter")
 )

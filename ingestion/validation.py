@@ -30,6 +30,10 @@ OPAQUE_ID_RULE = (
 # What an org unit that the member has not declared is loaded as.
 UNDECLARED_LABEL = "other"
 ID_PROBLEM_FUNCTION = "npcs_id_problem"
+VALUE_KIND_FUNCTION = "npcs_value_kind"
+# The rule a number breaks when its digits are an SSN or a phone number (nine or more digits:
+# no count the core data set holds comes near 100 million).
+NUMBER_IDENTIFIER_RULE = "looks like an SSN or phone number, not a number"
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,15 @@ def _column_rules(column: Column) -> list[Rule]:
             whole = f"regexp_full_match({c}, '[+-]?[0-9]+([.]0*)?')"
             broken = f"{present} and ({typed(column)} is null or not {whole})"
         rules.append(Rule(column.name, f"type {column.type}", broken))
+    if column.type in ("integer", "year"):
+        rules.append(
+            Rule(
+                column.name,
+                NUMBER_IDENTIFIER_RULE,
+                f"case when {present} and length({c}) >= 9 "
+                f"then {VALUE_KIND_FUNCTION}({c}) is not null else false end",
+            )
+        )
     if column.type == "id":
         # Record ids are opaque (allow-list): short, no spaces, and nothing the identifier
         # detector recognises. Ids of the usual sequence shape are passed in SQL; only the others
@@ -266,19 +279,18 @@ def find_violations(con: duckdb.DuckDBPyConnection, data_set: str, table: str, t
 
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
-    """Register the detector's id check on ``con`` (once per connection)."""
-    exists = con.execute(
-        "select count(*) from duckdb_functions() where function_name = ?", [ID_PROBLEM_FUNCTION]
-    ).fetchall()[0][0]
-    if not exists:
-        con.create_function(
-            ID_PROBLEM_FUNCTION,
-            identifiers.opaque_id_problem,
-            ["VARCHAR"],
-            "VARCHAR",
-            null_handling="special",
-            side_effects=False,
-        )
+    """Register the detector's checks on ``con`` (once per connection)."""
+    for name, function in (
+        (ID_PROBLEM_FUNCTION, identifiers.opaque_id_problem),
+        (VALUE_KIND_FUNCTION, identifiers.value_kind),
+    ):
+        exists = con.execute(
+            "select count(*) from duckdb_functions() where function_name = ?", [name]
+        ).fetchall()[0][0]
+        if not exists:
+            con.create_function(
+                name, function, ["VARCHAR"], "VARCHAR", null_handling="special", side_effects=False
+            )
 
 
 def label_columns(data_set: str) -> list[str]:

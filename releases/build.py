@@ -73,7 +73,8 @@ def ledger_versions(live: Path, where: str, params: list) -> list[dict]:
                    strftime(received_at, '%Y-%m-%dT%H:%M:%S') as received_at, status,
                    rows_loaded, gate_status
             from {LEDGER_TABLE}
-            where stage = 'load' and {where} order by submission_id
+            where stage = 'load' and submission_id is not null and {where}
+            order by submission_id
             """,
             params,
         )

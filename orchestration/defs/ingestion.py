@@ -107,7 +107,7 @@ def _files_table(outcomes: list[FileOutcome]) -> str:
         dropped = ", ".join(f"{d['column']} ({d['reason']})" for d in o.dropped_columns)
         reason = (o.reason or "").replace("|", "\\|").replace("\n", " ")
         lines.append(
-            f"| {o.file.path.name} | {o.status} | {o.rows_read} | {o.rows_loaded} | "
+            f"| {o.file.name} | {o.status} | {o.rows_read} | {o.rows_loaded} | "
             f"{o.rows_quarantined} | {reason} | {dropped} |"
         )
     return "\n".join(lines)

@@ -234,8 +234,8 @@ CASES = [
         ACCEPTED,
         loaded=((2, "2024-1 / CT-T1"), (3, "2024-1 / CT-T2")),
         notes=(
-            (2, "org_unit", ORG_UNIT_NOTE, "Bu… (13 chars)"),
-            (3, "org_unit", ORG_UNIT_NOTE, "Of… (15 chars)"),
+            (2, "org_unit", ORG_UNIT_NOTE, "[name-like value withheld]"),
+            (3, "org_unit", ORG_UNIT_NOTE, "[name-like value withheld]"),
         ),
         check=_accents_decoded,
     ),

@@ -1,6 +1,3 @@
-# NOT COLLECTED YET (the file name does not start with test_): the canary sweep of issue 15.
-# It still finds identifiers on main (see the issue note); rename it to test_canary_sweep.py
-# once it passes; run it by hand with pytest -s on this file.
 """The privacy canary sweep: plant identifiers in every field of every data set, in every accepted
 format and in file names; after a real refresh, publication, extracts, a release and a PostgreSQL
 load, scan every text column of every schema of the warehouse, the published copy and PostgreSQL,
@@ -25,6 +22,7 @@ import sys
 import tempfile
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +77,9 @@ class Site:
             "reports": out / "reports",
             "releases": out / "releases",
             "dagster_home": out / "dagster_home",
-            "tmp": out / "tmp",  # TMPDIR of every command: what temp files are left behind
+            # TMPDIR of every command (what temp files are left behind): a short path, as
+            # Chromium's sockets under TMPDIR must fit the 107-byte limit of a socket path
+            "tmp": Path(tempfile.gettempdir()) / f"canary-{zlib.crc32(str(self.root).encode())}",
         }
 
     def env(self) -> dict[str, str]:
@@ -124,8 +124,8 @@ class Ran:
     output: str  # stdout and stderr
 
     def failed(self) -> str:
-        last = self.output.strip().splitlines()[-1:] or [""]
-        return f"npcs {self.label}: exit {self.returncode} ({last[0][:200]})"
+        last = " | ".join(self.output.strip().splitlines()[-6:])
+        return f"npcs {self.label}: exit {self.returncode} ({last[:1200]})"
 
 
 def _npcs(site: Site, *args: str, label: str | None = None) -> Ran:
@@ -313,7 +313,9 @@ def sweep_folder(folder: Path, label: str, since: float = 0.0) -> Hits:
             rel = path.relative_to(folder).as_posix()
             if name in dirnames:
                 hits += _text(f"{label}/{rel} (folder name)", name)
-            elif not path.is_symlink() and path.stat().st_mtime >= since:
+            elif path.is_symlink() or not path.is_file():
+                hits += _text(f"{label}/{rel} (file name)", name)  # a link, a socket: its name
+            elif path.stat().st_mtime >= since:
                 hits += sweep_file(path, f"{label}/{rel}")
     return hits
 
@@ -379,6 +381,7 @@ def test_no_planted_identifier_survives_anywhere(demo_landing, postgres_server, 
     hits += sweep_folder(REPO_ROOT / "dbt_project" / "target", "dbt_project/target", since=start)
     hits += sweep_postgres(site.dsn)
 
+    shutil.rmtree(site.outputs["tmp"], ignore_errors=True)  # outside tmp_path: swept, removed
     lines = _report(hits)
     took = time.time() - start
     print(f"{len(ran)} commands in {commands_took:.0f}s, swept in {took - commands_took:.0f}s")
