@@ -5,6 +5,8 @@ with
 source as (
 
     select * from {{ source('raw', 'quarantine') }}
+    -- rows kept out only: a note on a row that loaded (row_loaded) is not a quarantined row
+    where not coalesce(row_loaded, false)
 
 ),
 
