@@ -583,13 +583,14 @@ def find(text: str | None, *, free_text: bool = True) -> list[Finding]:
     text = _clean(text)
     taken: list[Finding] = []
     for kind, detect in _FREE_TEXT_DETECTORS if free_text else _DETECTORS:
-        for start, end in _merge(detect(text)):
+        for start, end in merge_spans(detect(text)):
             if not any(start < f.end and f.start < end for f in taken):
                 taken.append(Finding(kind, start, end))
     return sorted(taken, key=lambda f: f.start)
 
 
-def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans joined, in order."""
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -687,6 +688,10 @@ def fast_opaque_id_sql(column_sql: str) -> str:
     )
 
 
+_HEXADECIMAL_RE = re.compile(r"[0-9a-fA-F-]{16,}")
+_ID_KEYWORD_RE = re.compile(rf"(?i)(?:^|[^a-z0-9])(?:{_CASE_KEYWORDS})(?:[^a-z]|no|num|nbr|$)")
+
+
 def opaque_id_problem(value: str | None) -> str | None:
     """Why ``value`` cannot be a record id (``review_id``, ``io_id``, ``response_id``), or None.
 
@@ -704,12 +709,8 @@ def opaque_id_problem(value: str | None) -> str | None:
         return f"looks like a {KINDS[kind]}"
     if not OPAQUE_ID_RE.fullmatch(v):
         return "is not an opaque id (letters, digits and . _ : # / - only, no spaces)"
-    hexadecimal = re.fullmatch(r"[0-9a-fA-F-]{16,}", v) is not None  # a UUID or a hash
-    if (
-        not hexadecimal
-        and re.search(rf"(?i)(?:^|[^a-z0-9])(?:{_CASE_KEYWORDS})(?:[^a-z]|no|num|nbr|$)", v)
-        and sum(c.isdigit() for c in v) >= 4
-    ):
+    hexadecimal = _HEXADECIMAL_RE.fullmatch(v) is not None  # a UUID or a hash
+    if not hexadecimal and _ID_KEYWORD_RE.search(v) and sum(c.isdigit() for c in v) >= 4:
         return f"looks like a {KINDS['case_number']}"
     return None
 
@@ -719,17 +720,13 @@ def file_name_kind(name: str) -> str | None:
     stem = Path(name).stem
     text = re.sub(r"[_]+", " ", stem)
     # A year at the start of "2024 ragged last row" is not a house number.
-    kinds = [
+    kinds = [value_kind(stem)] + [
         f.kind
         for f in find(text, free_text=False)
         if not (f.kind == "address" and re.match(r"(?:19|20)\d\d\s", text[f.start :]))
     ]
-    if value_kind(stem) is not None:
-        kinds.insert(0, value_kind(stem))
     # A date in a file name is usually the period or the day of the export; next to "DOB",
     # "born" or "birth" it is a date of birth.
-    if re.search(r"(?i)(?:^|[^a-z])(?:dob|d\.o\.b|born|birth)(?:[^a-z]|$)", stem):
-        pass
-    else:
-        kinds = [k for k in kinds if k != "date"]
+    birth = re.search(r"(?i)(?:^|[^a-z])(?:dob|d\.o\.b|born|birth)(?:[^a-z]|$)", stem)
+    kinds = [k for k in kinds if k is not None and (birth or k != "date")]
     return kinds[0] if kinds else None

@@ -83,8 +83,8 @@ def _safe_relative(root: Path, rel: Path, registry: Iterable[str]) -> str:
     for i, part in enumerate(parts[:-1]):
         if part in registry or part in DATA_SETS:
             continue
-        if identifiers.file_name_kind(part) is not None:
-            parts[i] = identifiers.withheld(identifiers.file_name_kind(part) or "name")
+        if (kind := identifiers.file_name_kind(part)) is not None:
+            parts[i] = identifiers.withheld(kind)
     last = parts[-1]
     if identifiers.file_name_kind(last) is not None:
         try:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from ingestion import identifiers
 from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS
+from ingestion.reference import code_list, code_list_names
 
 # --------------------------------------------------------------------------------------------
 # Thresholds
@@ -379,8 +380,6 @@ def mask(value: str | None, column: str) -> str | None:
     kind = identifiers.value_kind(stripped)
     if kind is None and not _is_code_like(stripped):
         kind = contains_identifier(stripped)  # longer text: the free-text rules too
-    if kind is None and _SSN_BARE_RE.fullmatch(stripped):
-        kind = "ssn"
     if kind == "date" and column in _DATE_COLUMNS and _ISO_DATE_RE.fullmatch(stripped):
         # an ISO date in a date column (impossible, or in the future) is the form the raw
         # table itself holds; any other date form is shown only by its class
@@ -426,13 +425,11 @@ def header_looks_like_data(
     codes of the core data set's code lists, is the first record of a file without a header.
     The reason never quotes a cell.
     """
-    from ingestion.reference import code_list, code_list_names
-
     known = _canonical_compacts(data_set, frozenset(mapped or ()))
     cells = [h.strip() for h in header if h and h.strip() and _compact(h) not in known]
     if not cells:
         return None
-    codes = _all_codes(tuple(code_list_names()), code_list)
+    codes = _all_codes()
     identifying = [h for h in cells if identifiers.value_kind(h)]
     data_like = [h for h in cells if _DATA_CELL_RE.fullmatch(h) or h.lower() in codes]
     if identifying or (len(data_like) >= 2 and len(data_like) * 4 >= len(cells)):
@@ -444,6 +441,9 @@ def header_looks_like_data(
     return None
 
 
-@functools.lru_cache(maxsize=4)
-def _all_codes(names: tuple[str, ...], code_list) -> frozenset[str]:
-    return frozenset(c.lower() for n in names for c in code_list(n) if c not in ("other",))
+@functools.cache
+def _all_codes() -> frozenset[str]:
+    """Every code of every code list but ``other`` (which is a fair column name)."""
+    return frozenset(
+        c.lower() for n in code_list_names() for c in code_list(n) if c not in ("other",)
+    )

@@ -45,6 +45,7 @@ from ingestion.reference import sharing_level
 from ingestion.validation import (
     find_violations,
     normalized,
+    register_function,
     replace_undeclared_labels,
     typed,
 )
@@ -666,10 +667,7 @@ def load_data_set(
                 ).fetchall()
             )
             for col in RESTRICTED_COLUMNS.get(data_set, ()):
-                if not _has_function(con, "npcs_redact"):
-                    con.create_function(
-                        "npcs_redact", privacy.redact, ["VARCHAR"], "VARCHAR", side_effects=False
-                    )
+                register_function(con, "npcs_redact", privacy.redact)
                 _exec(
                     con,
                     f"""
@@ -684,14 +682,7 @@ def load_data_set(
             # Rejected rows, in one statement; the offending value is masked in the database
             # (privacy.mask as a function), so an identifier never reaches Python or the table.
             if violations or notes:
-                if not _has_function(con, "npcs_mask"):
-                    con.create_function(
-                        "npcs_mask",
-                        privacy.mask,
-                        ["VARCHAR", "VARCHAR"],
-                        "VARCHAR",
-                        side_effects=False,
-                    )
+                register_function(con, "npcs_mask", privacy.mask, arguments=2)
                 _exec(
                     con,
                     f"""
@@ -783,13 +774,6 @@ def _add_ragged_rows(
         """,
         [files, numbers, RAGGED_ROW_COLUMN, rules],
     )
-
-
-def _has_function(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    rows = con.execute(
-        "select count(*) from duckdb_functions() where function_name = ?", [name]
-    ).fetchall()
-    return bool(rows[0][0])
 
 
 def _layout_headers(f: SubmissionFile) -> set[str]:

@@ -278,19 +278,29 @@ def find_violations(con: duckdb.DuckDBPyConnection, data_set: str, table: str, t
     _exec(con, "drop table if exists _hits")
 
 
+def register_function(
+    con: duckdb.DuckDBPyConnection, name: str, function, arguments: int = 1
+) -> None:
+    """Register a Python ``function`` of ``arguments`` VARCHARs returning VARCHAR on ``con``
+    as SQL function ``name``, once per connection (NULL arguments reach it as ``None``)."""
+    exists = con.execute(
+        "select count(*) from duckdb_functions() where function_name = ?", [name]
+    ).fetchall()[0][0]
+    if not exists:
+        con.create_function(
+            name,
+            function,
+            ["VARCHAR"] * arguments,
+            "VARCHAR",
+            null_handling="special",
+            side_effects=False,
+        )
+
+
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
-    """Register the detector's checks on ``con`` (once per connection)."""
-    for name, function in (
-        (ID_PROBLEM_FUNCTION, identifiers.opaque_id_problem),
-        (VALUE_KIND_FUNCTION, identifiers.value_kind),
-    ):
-        exists = con.execute(
-            "select count(*) from duckdb_functions() where function_name = ?", [name]
-        ).fetchall()[0][0]
-        if not exists:
-            con.create_function(
-                name, function, ["VARCHAR"], "VARCHAR", null_handling="special", side_effects=False
-            )
+    """Register the detector's checks the rules call on ``con``."""
+    register_function(con, ID_PROBLEM_FUNCTION, identifiers.opaque_id_problem)
+    register_function(con, VALUE_KIND_FUNCTION, identifiers.value_kind)
 
 
 def label_columns(data_set: str) -> list[str]:
@@ -303,6 +313,13 @@ def replace_undeclared_labels(con: duckdb.DuckDBPyConnection, data_set: str, tab
     (:func:`ingestion.reference.declared_org_units`), and set those values to ``other`` in
     ``table``. The rows still load; the notes go to quarantine with ``row_loaded`` true, so a
     free-text label — a unit named after its supervisor — never passes through as text."""
+    if not label_columns(data_set):
+        _exec(
+            con,
+            "create or replace temp table _notes (_file varchar, _row_number integer, "
+            "column_name varchar, rule varchar, value varchar)",
+        )
+        return
     parts = []
     declared = sorted(declared_org_units())
     values = ", ".join(f"({_literal(j)}, {_literal(u)})" for j, u in declared) or "(null, null)"
@@ -325,13 +342,6 @@ def replace_undeclared_labels(con: duckdb.DuckDBPyConnection, data_set: str, tab
                   and not exists (select 1 from _declared d
                                   where d._jurisdiction = t._jurisdiction and d._label = t.{c})"""
         )
-    if not parts:
-        _exec(
-            con,
-            "create or replace temp table _notes (_file varchar, _row_number integer, "
-            "column_name varchar, rule varchar, value varchar)",
-        )
-        return
     _exec(con, "create or replace temp table _notes as " + "\nunion all\n".join(parts))
     for col in label_columns(data_set):
         c = _q(col)

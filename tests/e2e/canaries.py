@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from ingestion.core_data_set import DATA_SETS
+from ingestion.identifiers import merge_spans
 from npcs.settings import REPO_ROOT
 
 LAYOUTS = REPO_ROOT / "ingestion" / "layouts"
@@ -132,13 +133,7 @@ def _windows(low: str, margin: int = 100) -> list[tuple[int, int]]:
         while i != -1:
             spans.append((max(0, i - margin), i + len(anchor) + margin))
             i = low.find(anchor, i + 1)
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+    return merge_spans(spans)
 
 
 def _find_in(low: str) -> list[Hit]:
