@@ -62,14 +62,16 @@ from ingestion.core_data_set import TASC_RESPONSES  # noqa: E402
 from ingestion.reference import code_list  # noqa: E402
 
 
-def _value_sql(column, n_units: int = 40) -> str:
+def _value_sql(column, n_units: int = 12) -> str:
     """A DuckDB expression giving a plausible value of one tasc_responses column for row ``i``."""
     if column.name == "response_id":
         return "'R' || lpad(i::varchar, 9, '0')"
     if column.name == "survey_wave":
         return "'2024-' || (1 + i % 2)"
     if column.name == "org_unit":
-        unit = f"'U' || lpad((i % {n_units})::varchar, 3, '0')"
+        # CT's declared org units U01..U12 (dbt_project/seeds/org_units.csv), as a member's
+        # real file holds them
+        unit = f"'U' || lpad((1 + i % {n_units})::varchar, 2, '0')"
         return f"case when i % 17 = 0 then null else {unit} end"
     if column.type == "date":
         return "(date '2024-01-08' + cast(floor(random() * 300) as integer))::varchar"

@@ -671,17 +671,19 @@ OPAQUE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:#/-]{0,63}")
 # repeated once ("RV-000123", "T004211", "IO-12-0042") — cannot hold any identifier kind above
 # (too few digits for an SSN, phone or compact date; no room for a name): the loader checks
 # them in SQL and sends only the others to Python.
-FAST_OPAQUE_ID_SQL = r"[A-Za-z]{1,3}[-_]?[0-9]{1,9}"
-# ... unless the letters are an agency keyword ("MCI1234567", "DCF-123456").
+FAST_OPAQUE_ID_SQL = r"[A-Za-z]{1,3}[-_]?[0-9]{1,9}|[0-9]{1,4}([-_.][0-9]{1,3})?"
+# ... unless the letters start with an agency keyword ("MCI1234567", "DCF-123456", "DLN-1234").
 FAST_OPAQUE_ID_EXCLUDED_SQL = (
-    "^(" + "|".join(k for k in _CASE_KEYWORDS.split("|") if len(k) <= 3) + ")[^a-z]"
+    "^(" + "|".join(k for k in _CASE_KEYWORDS.split("|") if len(k) <= 3) + ")"
 )
 
 
 def fast_opaque_id_sql(column_sql: str) -> str:
-    """A SQL test that ``column_sql`` has the plain sequence-id shape (1-3 letters that are not
-    an agency keyword, an optional separator, up to nine digits: ``T000123``, ``RV-000001``),
-    which :func:`opaque_id_problem` always passes, so the loader sends only other ids to it."""
+    """A SQL test that ``column_sql`` has a plain sequence-id shape — 1-3 letters that are not
+    an agency keyword, an optional separator, up to nine digits (``T000123``, ``RV-000001``); or
+    up to four digits and up to three more after one separator (``2024-1``, ``17``) — which
+    :func:`opaque_id_problem` always passes, so the loader sends only other ids to it (a test
+    holds the two to agreement)."""
     return (
         f"(regexp_full_match({column_sql}, '{FAST_OPAQUE_ID_SQL}') and not "
         f"regexp_matches(lower({column_sql}), '{FAST_OPAQUE_ID_EXCLUDED_SQL}'))"

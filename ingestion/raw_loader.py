@@ -379,14 +379,14 @@ def _stage_one(con: duckdb.DuckDBPyConnection, f: SubmissionFile, index: int) ->
     from ingestion.readers import ReadOptions, UnreadableFile, read_submission
 
     layout = layout_for(f.jurisdiction_id, f.data_set)
-    options = ReadOptions()
-    if layout is not None:
-        options = ReadOptions(
-            format=getattr(layout, "format", None),
-            encoding=getattr(layout, "encoding", None),
-            delimiter=getattr(layout, "delimiter", None),
-            sheet=getattr(layout, "sheet", None),
-        )
+    mapped = set(DATA_SETS[f.data_set].column_names) | _layout_headers(f)
+    options = ReadOptions(
+        format=getattr(layout, "format", None),
+        encoding=getattr(layout, "encoding", None),
+        delimiter=getattr(layout, "delimiter", None),
+        sheet=getattr(layout, "sheet", None),
+        header_check=lambda header: privacy.header_looks_like_data(header, f.data_set, mapped),
+    )
     table = f"_file_{index}"
     try:
         result = read_submission(con, f.path, options, table=table)
@@ -526,10 +526,6 @@ def load_data_set(
     plain_groups: dict[str, list[SubmissionFile]] = defaultdict(list)
     for f, st in staged.items():
         o = outcomes[f]
-        mapped = canonical | _layout_headers(f)
-        if why := privacy.header_looks_like_data(st.header, f.data_set, mapped):
-            o.status, o.reason = "rejected", f"{f.relative_path}: {why}"
-            continue
         dropped = privacy.identifier_columns(st.header, samples[f], f.data_set, canonical)
         # The ledger and feedback keep a dropped column's header only when the header itself
         # passed the identifier detector (a header that is a person's name is shown by class).

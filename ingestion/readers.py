@@ -91,6 +91,9 @@ class ReadOptions:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    # Why a header row (CSV, XLSX) is really a data row, or None; checked before anything else
+    # about the header, so its cells are never quoted (the loader passes the privacy rule).
+    header_check: Callable[[list[str]], str | None] | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -174,9 +177,15 @@ def _format_of(path: Path, options: ReadOptions) -> str:
 
 
 def _check_names(
-    names: list[str], label: Callable[[int], str], where: str = "the header row"
+    names: list[str],
+    label: Callable[[int], str],
+    where: str = "the header row",
+    header_check: Callable[[list[str]], str | None] | None = None,
 ) -> None:
-    """Reject an empty, repeated (ignoring case) or reserved header name."""
+    """Reject a header row that is data (``header_check``), or an empty, repeated (ignoring
+    case) or reserved header name."""
+    if header_check is not None and (why := header_check(names)):
+        raise UnreadableFile(why)
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
         if not name:
@@ -468,7 +477,11 @@ def _detect_delimiter(header: str, data: str | None) -> str:
     return tied[0]
 
 
-def _csv_header(source: Path, delimiter: str | None) -> tuple[list[str], str]:
+def _csv_header(
+    source: Path,
+    delimiter: str | None,
+    header_check: Callable[[list[str]], str | None] | None = None,
+) -> tuple[list[str], str]:
     """The header names and delimiter of a UTF-8 CSV file, from its first record."""
     raw = _head(source)
     text = codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=len(raw) < _HEAD)
@@ -492,7 +505,7 @@ def _csv_header(source: Path, delimiter: str | None) -> tuple[list[str], str]:
     except csv.Error as e:
         raise UnreadableFile(f"the header row cannot be read as CSV ({e})") from None
     names = [n.strip() for n in names]
-    _check_names(names, lambda i: f"column {i + 1}")
+    _check_names(names, lambda i: f"column {i + 1}", header_check=header_check)
     return names, delimiter
 
 
@@ -558,7 +571,7 @@ def _read_csv(
     _reject_non_text(_head(path), options.encoding)
     source = _utf8_source(path, options.encoding, keep_bom=True)
     try:
-        names, delimiter = _csv_header(source.path, options.delimiter)
+        names, delimiter = _csv_header(source.path, options.delimiter, options.header_check)
         spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
         select = ", ".join(f"c{i} as {_ident(n)}" for i, n in enumerate(names))
 
@@ -928,7 +941,7 @@ def _read_xlsx(
             raise UnreadableFile(f"sheet '{sheet}' is empty")
         while names and not names[-1]:
             names.pop()
-        _check_names(names, lambda i: f"column {letter(i)}")
+        _check_names(names, lambda i: f"column {letter(i)}", header_check=options.header_check)
         width = len(names)
         named = letter(0) if width == 1 else f"{letter(0)} to {letter(width - 1)}"
         ragged: list[tuple[int, str]] = []

@@ -84,7 +84,7 @@ def _column_rules(column: Column) -> list[Rule]:
             Rule(
                 column.name,
                 NUMBER_IDENTIFIER_RULE,
-                f"case when {present} and length({c}) >= 9 "
+                f"case when {present} and length({c}) >= 9 and regexp_full_match({c}, '[0-9]+') "
                 f"then {VALUE_KIND_FUNCTION}({c}) is not null else false end",
             )
         )

@@ -36,6 +36,7 @@ import ingestion.layouts
 from ingestion.core_data_set import DATA_SETS
 from ingestion.landing import MisplacedFile, scan
 from ingestion.raw_loader import FileOutcome, load_data_set, record_misplaced
+from ingestion.validation import OPAQUE_ID_RULE
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 GOOD = CORPUS / "_good"
@@ -85,6 +86,15 @@ def _accents_decoded(con, landing):
     assert _values(
         con, "select org_unit from raw.tasc_responses where jurisdiction_id = 'CT' order by 1"
     ) == [("other",), ("other",)]
+
+
+def _org_units_are(con, expected: list[str]) -> None:
+    assert [
+        r[0]
+        for r in _values(
+            con, "select org_unit from raw.tasc_responses where jurisdiction_id = 'CT' order by 1"
+        )
+    ] == expected
 
 
 def _quoted_values_kept_whole(con, landing):
@@ -661,6 +671,53 @@ CASES = [
         reason="record 2 is a number, not an object",
     ),
     # --- privacy ---------------------------------------------------------------------------
+    # The leaks an adversarial member found (issue 15), one case each.
+    Case(
+        "org_unit_named_after_a_person",
+        "CT/tasc_responses/tasc_2024-1_unit_named_after_supervisor.csv",
+        ACCEPTED,
+        loaded=((2, "2024-1 / CT-T1"), (3, "2024-1 / CT-T2")),
+        notes=((2, "org_unit", ORG_UNIT_NOTE, "[name-like value withheld]"),),
+        planted=("Maria Gonzalez",),
+        check=lambda con, landing: _org_units_are(con, ["U01", "other"]),
+    ),
+    Case(
+        "record_ids_that_are_identifiers",
+        "CT/reviews/reviews_2024_identifiers_as_ids.csv",
+        PARTLY,
+        # (a file of mostly such ids would lose the column to the firewall and be rejected)
+        loaded=tuple((n, f"CT-R{n - 4}") for n in range(5, 13)),
+        quarantined=(
+            (2, "review_id", OPAQUE_ID_RULE, "[SSN-like value withheld]"),
+            (3, "review_id", OPAQUE_ID_RULE, "[case-number-like value withheld]"),
+            (4, "review_id", OPAQUE_ID_RULE, "[name-like value withheld]"),
+        ),
+        planted=("078 05 1120", "2023-7741203", "JANE DOE"),
+    ),
+    Case(
+        "header_row_missing_first_row_has_ssn",
+        "CT/reviews/reviews_2024_no_header.csv",
+        REJECTED,
+        reason="the first row looks like data, not a header row",
+        planted=("078-05-1120",),
+    ),
+    Case(
+        "date_of_birth_in_child_age",
+        "CT/reviews/reviews_2024_dob_in_age.csv",
+        PARTLY,
+        loaded=((3, R2),),
+        quarantined=((2, "child_age_years", "type integer", "[date-like value withheld]"),),
+        planted=("07/23/2016",),
+    ),
+    Case(
+        "name_and_birth_date_in_file_name",
+        # stored by data set and content hash, never by the name it came with
+        "CT/reviews/reviews_6fb872cbfc95.csv",
+        ACCEPTED,
+        loaded=((2, R1),),
+        reason="the file's name looks like it holds a person's name, so it is not stored",
+        planted=("Marisol", "Okafor", "2016-08-21"),
+    ),
     Case(
         "identifier_columns_child_name_ssn",
         "CT/reviews/reviews_2024_with_identifiers.csv",
@@ -900,7 +957,8 @@ def _assert_outcome(con, case: Case, o: FileOutcome) -> None:
         assert o.reason.startswith(f"{case.file}: "), o.reason
         assert case.reason in o.reason, o.reason
     elif case.status == ACCEPTED and not case.notes:
-        assert o.reason is None
+        # an accepted file has no reason, but for a note on its name
+        assert o.reason is None if case.reason is None else case.reason in o.reason, o.reason
     else:  # the ledger's summary names every column and rule broken, and every note
         for _, column, rule, _ in case.quarantined + case.notes:
             assert f"column {column}, rule {rule}: " in o.reason, o.reason
