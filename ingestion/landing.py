@@ -62,11 +62,15 @@ class SubmissionFile:
 
     @functools.cached_property
     def _sha256(self) -> str:
-        h = hashlib.sha256()
-        with self.path.open("rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        return h.hexdigest()
+        return file_sha256(self.path)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def safe_file_name(data_set: str | None, sha256: str | None, suffix: str) -> str:
@@ -88,7 +92,7 @@ def _safe_relative(root: Path, rel: Path, registry: Iterable[str]) -> str:
     last = parts[-1]
     if identifiers.file_name_kind(last) is not None:
         try:
-            digest = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+            digest = file_sha256(root / rel)
         except OSError:
             digest = None
         ds = parts[1] if len(parts) > 2 and parts[1] in DATA_SETS else None
