@@ -360,7 +360,8 @@ def mask(value: str | None, column: str) -> str | None:
     """What quarantine, feedback and ``npcs validate`` may show of an offending value.
 
     A value is shown only when it passed the identifier detector, and then only when it is
-    short and code-like (``alien_abduction``, ``2024-13-45``, ``17x``, ``near fatality``).
+    short and code-like (``alien_abduction``, ``17x``, ``near fatality``; ``2024-13-45`` in a
+    date column only: any other date-like value could be a date of birth).
     A value in which the detector finds an identifier — or any value of a column whose header
     names one — is shown as its class (``[date-like value withheld]``); a canonical free-text
     column (``narrative``) only as its length; anything else as its first two characters and
@@ -395,7 +396,7 @@ def mask(value: str | None, column: str) -> str | None:
 
 _ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_COLUMNS = frozenset(
-    c.name for ds in DATA_SETS.values() for c in ds.columns if c.type in ("date", "quarter")
+    c.name for ds in DATA_SETS.values() for c in ds.columns if c.type == "date"
 )
 
 
