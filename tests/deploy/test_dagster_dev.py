@@ -60,12 +60,25 @@ def _graphql(url: str, query: str) -> dict:
     return body["data"]
 
 
+def _group_running(pgid: int) -> list[str]:
+    """The processes of group ``pgid`` still running, as ``pid state command`` (from /proc). A
+    zombie has exited (it only waits for its parent to collect it), so it is not listed."""
+    running = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its ')'
+        head, _, rest = text.rpartition(")")
+        fields = rest.split()
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
+            running.append(f"{stat.parent.name} {fields[0]} {head.split('(', 1)[-1]}")
+    return running
+
+
 def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    return bool(_group_running(pgid))
 
 
 def _stop(proc: subprocess.Popen) -> bool:
@@ -80,11 +93,12 @@ def _stop(proc: subprocess.Popen) -> bool:
     while _group_alive(pgid) and time.monotonic() < deadline:
         proc.poll()
         time.sleep(0.2)
-    graceful = not _group_alive(pgid)
-    if not graceful:
+    survivors = _group_running(pgid)
+    if survivors:
+        print("still running 30 s after SIGTERM:", *survivors, sep="\n  ")
         os.killpg(pgid, signal.SIGKILL)
     proc.wait(timeout=30)
-    return graceful
+    return not survivors
 
 
 @pytest.fixture
