@@ -97,6 +97,11 @@ def _org_units_are(con, expected: list[str]) -> None:
     ] == expected
 
 
+def _narratives_redacted(con, expected: int) -> None:
+    rows = _values(con, "select narrative_redacted from restricted.io_narratives order by io_id")
+    assert len([r for (r,) in rows if "[REDACTED:" in r]) == expected, rows
+
+
 def _quoted_values_kept_whole(con, landing):
     assert _values(
         con,
@@ -708,6 +713,21 @@ CASES = [
         loaded=((3, R2),),
         quarantined=((2, "child_age_years", "type integer", "[date-like value withheld]"),),
         planted=("07/23/2016",),
+    ),
+    Case(
+        "narrative_identifiers_redaction_missed",
+        "CT/improvement_opportunities/ios_2024_narratives.csv",
+        ACCEPTED,
+        loaded=((2, "CT-IO1"), (3, "CT-IO2")),
+        # kept only redacted, in restricted.io_narratives (the corpus test searches every table)
+        planted=(
+            "JAQUELYN WORTHINGTON",
+            "maria garcia",
+            "41 juniper hollow road",
+            "078–05–1120",
+            "marisol [at] example [dot] org",
+        ),
+        check=lambda con, landing: _narratives_redacted(con, 2),
     ),
     Case(
         "name_and_birth_date_in_file_name",
