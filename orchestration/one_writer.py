@@ -30,6 +30,8 @@ from pathlib import Path
 
 DEFAULT_WAIT_SECONDS = 3600.0
 POLL_SECONDS = 0.5
+# How long a waiting writer waits for the holder's record before naming it "another process".
+HOLDER_RECORD_GRACE_SECONDS = 2.0
 
 
 class WarehouseBusy(RuntimeError):
@@ -90,7 +92,8 @@ def writing(
         return
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + (wait_seconds() if wait is None else wait)
+    started = time.monotonic()
+    deadline = started + (wait_seconds() if wait is None else wait)
     told = False
     try:
         while True:
@@ -105,7 +108,10 @@ def writing(
                         "nothing was written — try again when it has finished (or raise "
                         "NPCS_WRITER_WAIT_SECONDS to wait longer)"
                     ) from None
-                if not told and say:
+                # The holder writes who it is just after taking the lock: give it a moment, so
+                # that the message names the run rather than "another process".
+                named = bool(other) or time.monotonic() - started >= HOLDER_RECORD_GRACE_SECONDS
+                if not told and say and named:
                     say(f"waiting for {describe(other)} to finish writing the warehouse")
                     told = True
                 time.sleep(POLL_SECONDS)
@@ -162,7 +168,8 @@ def wait_for_other_runs(
     writer lock for their whole run, only for each writing step)."""
     import dagster as dg
 
-    deadline = time.monotonic() + (wait_seconds() if wait is None else wait)
+    started = time.monotonic()
+    deadline = started + (wait_seconds() if wait is None else wait)
     told = False
     statuses = [dg.DagsterRunStatus(s) for s in _IN_PROGRESS if s != "QUEUED"]
     while True:
