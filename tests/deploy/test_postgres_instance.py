@@ -66,6 +66,8 @@ def test_concurrency_is_the_local_instances():
     production = yaml.safe_load(PRODUCTION_YAML.read_text())
     local = yaml.safe_load(LOCAL_YAML.read_text())
     assert production["concurrency"] == local["concurrency"]
+    assert production["code_servers"] == local["code_servers"]
+    assert local["code_servers"]["wait_for_local_processes_on_shutdown"] is True
     assert production["concurrency"]["runs"]["max_concurrent_runs"] == 1
     assert production["telemetry"] == {"enabled": False}
 
