@@ -122,7 +122,11 @@ def run_build(
         build.error = outcome.exception
         new_state = target / "partial_parse.msgpack"
         if new_state.exists():
-            shutil.copyfile(new_state, state)
+            # atomically: another process (a test worker, a second code server) may be copying
+            # the state out at this moment
+            staged = target / "partial_parse.msgpack.staged"
+            shutil.copyfile(new_state, staged)
+            staged.replace(state)
     finally:
         _release_warehouse()
         shutil.rmtree(target, ignore_errors=True)

@@ -15,12 +15,12 @@ the step at once instead of repeating it with growing delays.
 """
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dagster as dg
 import duckdb
-import psycopg
 
 
 def transient_retry_policy() -> dg.RetryPolicy:
@@ -60,8 +60,13 @@ def is_transient(error: BaseException) -> bool:
     or network error (a file or share unavailable, a connection refused or timed out), DuckDB's
     I/O errors (the file locked by another process), PostgreSQL's operational errors (server
     unreachable or restarting, lock or statement timeouts, deadlocks), or a message saying so."""
+    # psycopg is not imported to ask: if no code has imported it, none of its errors was raised
+    psycopg = sys.modules.get("psycopg")
+    transient: tuple[type, ...] = (OSError, duckdb.IOException)
+    if psycopg is not None:
+        transient += (psycopg.OperationalError,)
     for e in _chain(error):
-        if isinstance(e, OSError | duckdb.IOException | psycopg.OperationalError):
+        if isinstance(e, transient):
             return True
         text = str(e).lower()
         if any(t in text for t in _TRANSIENT_TEXT):
