@@ -78,9 +78,8 @@ def run_build(
 ) -> DbtBuild:
     """Run ``dbt <args> --select <select>`` in this process; keep the result events.
 
-    The invocation gets its own target folder seeded with the project's partial-parse state; the
-    state it leaves is copied back (another warehouse path re-parses in full once, then never
-    again), and the folder is removed. JSON artifacts are not written: the events carry every
+    The invocation gets its own target folder seeded with the partial-parse state kept for this
+    warehouse (``_state_file``); the state it leaves is copied back and the folder is removed. JSON artifacts are not written: the events carry every
     result, and the project's ``target/manifest.json`` (what the code location loads) is left
     as it is.
     """
@@ -95,9 +94,10 @@ def run_build(
 
     project_target = Path(project.project_dir) / project.target_path
     target = Path(tempfile.mkdtemp(prefix="dbt-", dir=project_target))
-    state = project_target / "partial_parse.msgpack"
-    if state.exists():
-        shutil.copyfile(state, target / "partial_parse.msgpack")
+    state = _state_file(project_target, args)
+    seed = state if state.exists() else project_target / "partial_parse.msgpack"
+    if seed.exists():  # (the project's own state, from the code location's `dbt parse`)
+        shutil.copyfile(seed, target / "partial_parse.msgpack")
     argv = [
         *args,
         "--select",
@@ -126,11 +126,42 @@ def run_build(
             # the state out at this moment
             staged = target / "partial_parse.msgpack.staged"
             shutil.copyfile(new_state, staged)
+            state.parent.mkdir(exist_ok=True)
             staged.replace(state)
+            _forget_old_states(project_target)
     finally:
         _release_warehouse()
         shutil.rmtree(target, ignore_errors=True)
     return build
+
+
+# dbt re-parses the whole project when the profile's connection (the warehouse path) differs from
+# the one its partial-parse state was written for. One state per warehouse path, so that runs
+# on two warehouses (two test workers, a release build beside the nightly refresh) do not undo
+# each other's state; the newest few are kept.
+STATES_KEPT = 8
+
+
+def _state_file(project_target: Path, args: Sequence[str]) -> Path:
+    """The partial-parse state of the warehouse this process writes (``NPCS_WAREHOUSE``) and
+    the profile target of ``args`` (a release build's ``--target release`` has its own)."""
+    import hashlib
+    import os
+
+    warehouse = str(Path(os.environ.get("NPCS_WAREHOUSE", "")).resolve())
+    target = next((b for a, b in zip(args, args[1:], strict=False) if a == "--target"), "")
+    key = hashlib.sha256(f"{warehouse}\0{target}".encode()).hexdigest()[:16]
+    return project_target / "partial_parse" / f"{key}.msgpack"
+
+
+def _forget_old_states(project_target: Path) -> None:
+    states = sorted(
+        (project_target / "partial_parse").glob("*.msgpack"),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in states[STATES_KEPT:]:
+        old.unlink(missing_ok=True)
 
 
 def _release_warehouse() -> None:
