@@ -79,7 +79,8 @@ def run_build(
     """Run ``dbt <args> --select <select>`` in this process; keep the result events.
 
     The invocation gets its own target folder seeded with the partial-parse state kept for this
-    warehouse (``_state_file``); the state it leaves is copied back and the folder is removed. JSON artifacts are not written: the events carry every
+    warehouse (``_state_file``); the state it leaves is copied back and the folder is removed.
+    JSON artifacts are not written: the events carry every
     result, and the project's ``target/manifest.json`` (what the code location loads) is left
     as it is.
     """
