@@ -15,6 +15,8 @@ a process. dbt-duckdb closes its DuckDB connection when the invocation ends, so 
 free for the next reader or writer.
 """
 
+import hashlib
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -80,9 +82,8 @@ def run_build(
 
     The invocation gets its own target folder seeded with the partial-parse state kept for this
     warehouse (``_state_file``); the state it leaves is copied back and the folder is removed.
-    JSON artifacts are not written: the events carry every
-    result, and the project's ``target/manifest.json`` (what the code location loads) is left
-    as it is.
+    JSON artifacts are not written: the events carry every result, and the project's
+    ``target/manifest.json`` (what the code location loads) is left as it is.
     """
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict
@@ -146,9 +147,6 @@ STATES_KEPT = 8
 def _state_file(project_target: Path, args: Sequence[str]) -> Path:
     """The partial-parse state of the warehouse this process writes (``NPCS_WAREHOUSE``) and
     the profile target of ``args`` (a release build's ``--target release`` has its own)."""
-    import hashlib
-    import os
-
     warehouse = str(Path(os.environ.get("NPCS_WAREHOUSE", "")).resolve())
     target = next((b for a, b in zip(args, args[1:], strict=False) if a == "--target"), "")
     key = hashlib.sha256(f"{warehouse}\0{target}".encode()).hexdigest()[:16]
