@@ -16,6 +16,10 @@ first run of a new path also pays dbt's full parse). A scale whose first run tak
 new reviews file for J and times what the sensors would start for it (``ingest_jurisdiction`` for
 J, then ``publish``: ``jurisdiction_refresh.py``, a fresh process), then adds another and times a
 second full ``npcs refresh``; as many rounds as full runs, and the ratio of the medians.
+After each full refresh the reference runs (``reference_work.py``: the same landing files read
+by DuckDB's native readers, every model's compiled SQL and every data test, in one DuckDB
+connection), and each scale prints the ratio of the medians, the refresh's over the reference's
+(issue 16's targets: <= 6x at 1x, <= 2.5x at 100x); ``--no-reference`` leaves it out.
 ``--definitions-load`` times loading the code location in a fresh process (median of 3).
 ``--timeline`` prints where the time of the last runs went, from the Dagster event log.
 """
@@ -36,6 +40,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from processes import Measured, run
+from reference_work import compile_manifest
 
 REPO = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -81,8 +86,32 @@ def definitions_load(env: dict, repeat: int = 3) -> None:
     print(
         f"definitions load (import orchestration.definitions + resolve the asset graph, fresh "
         f"process): {', '.join(f'{s:.2f}' for s in inner)} s, median {statistics.median(inner):.2f}"
-        f" s (target <= 3 s); whole process incl. interpreter start: median "
+        f" s (target <= 2 s); whole process incl. interpreter start: median "
         f"{statistics.median(wall):.2f} s",
+        flush=True,
+    )
+
+
+# Issue 16's targets: a refresh's wall time over its data work (reference_work.py), by scale.
+RATIO_TARGETS = {1: 6.0, 100: 2.5}
+
+
+def print_reference(scale: int, product: list[Measured], reference: list[dict]) -> None:
+    """The reference's runs and the ratio of the medians (product wall / reference work)."""
+    work = [r["seconds"] for r in reference]
+    ingest = statistics.median(r["ingest_s"] for r in reference)
+    sql = statistics.median(r["sql_s"] for r in reference)
+    ratio = statistics.median(m.seconds for m in product) / statistics.median(work)
+    target = RATIO_TARGETS.get(scale)
+    r = reference[-1]
+    print(
+        f"      reference (the same data work without the framework, reference_work.py): "
+        f"{', '.join(f'{w:.2f}' for w in work)} s, median {statistics.median(work):.2f} s "
+        f"(reading {r['files']} landing files natively {ingest:.2f} s, {r['rows']:,} rows; "
+        f"{r['seeds']} seeds, {r['views']} views, {r['tables']} tables, {r['tests']} data tests "
+        f"{sql:.2f} s)\n"
+        f"      refresh / reference at {scale}x: {ratio:.1f}x"
+        + (f" (target <= {target:g}x)" if target else ""),
         flush=True,
     )
 
@@ -185,6 +214,7 @@ def main(argv: list[str] | None = None) -> None:
                 # Like for like: the same dbt build, only the Soda steps taken away.
                 modes["no Soda steps, same dbt build"] = ungated(True)
             results: dict[str, list[Measured]] = {m: [] for m in modes}
+            reference: list[dict] = []
             note = ""
             for i in range(args.repeat):
                 for mode, cmd in modes.items():
@@ -192,6 +222,27 @@ def main(argv: list[str] | None = None) -> None:
                     # run does.
                     shutil.rmtree(warehouse.parent, ignore_errors=True)
                     results[mode].append(run(cmd, env))
+                if not args.no_reference:  # interleaved: the reference right after the product
+                    if i == 0:
+                        manifest = compile_manifest(warehouse, tmp / "ref-target", env)
+                    reference.append(
+                        json.loads(
+                            run(
+                                [
+                                    sys.executable,
+                                    str(HERE / "reference_work.py"),
+                                    str(landing),
+                                    str(warehouse),
+                                    str(manifest),
+                                    str(tmp / "reference"),
+                                ],
+                                env,
+                                capture=True,
+                            )
+                            .stdout.strip()
+                            .splitlines()[-1]
+                        )
+                    )
                 first = results["with gates"][0].seconds
                 if i == 0 and args.repeat > 1 and first > args.single_run_over:
                     note = (
@@ -204,6 +255,8 @@ def main(argv: list[str] | None = None) -> None:
                 print(_row(label, size, ms), flush=True)
             if note:
                 print(note, flush=True)
+            if reference:
+                print_reference(scale, results["with gates"], reference)
             if args.compare_gates:
                 with_g = statistics.median(m.seconds for m in results["with gates"])
                 for mode, against in (
@@ -306,6 +359,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--timeline",
         action="store_true",
         help="Print each timed run's per-step timeline from the Dagster event log.",
+    )
+    parser.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="Do not run the reference (reference_work.py) after each full refresh.",
     )
     parser.add_argument(
         "--keep",

@@ -34,10 +34,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # a frame is built by the suppression; loading the code location needs no pandas
+    import pandas as pd
 
 FILE_NAME = "npcs.duckdb"
 KEEP_VERSIONS = 3
@@ -286,9 +288,9 @@ def catalog_tables(con: duckdb.DuckDBPyConnection) -> tuple[list[PublishedTable]
 def _column_descriptions() -> dict[str, dict[str, str]]:
     """``schema.table`` -> column -> description, from the dbt manifest (dbt's own rendering of
     the yml descriptions and doc blocks)."""
-    from orchestration.defs.dbt_project import dbt_project
+    from orchestration.defs.dbt_project import MANIFEST_PATH
 
-    manifest = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+    manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
     out: dict[str, dict[str, str]] = {}
     for node in manifest.get("nodes", {}).values():
         if node.get("resource_type") == "model":

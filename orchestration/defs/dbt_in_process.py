@@ -19,20 +19,35 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtProject
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
+
+from orchestration.defs import dbt_specs
+from orchestration.defs.dbt_specs import FULL_SELECTION
 
 # dbt events that carry a node's result (what dagster-dbt turns into outputs and observations).
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 
-# The default selection of the dbt_build asset: everything it owns. A run that selects a subset
-# of its assets passes those nodes instead (``selection_for``).
-FULL_SELECTION = ["resource_type:seed", "resource_type:model"]
+
+class NpcsDbtTranslator(DagsterDbtTranslator):
+    """dagster-dbt's translation of dbt's results, with the project's key and group rules
+    (``dbt_specs.py``: the rules the code location's specs were built by)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        return dbt_specs.asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_specs.group_name(dbt_resource_props)
+
+
+def translator() -> NpcsDbtTranslator:
+    # no asset checks: dbt tests are tallied on their models (transformation.py)
+    return NpcsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=False))
 
 
 class DbtBuildError(Exception):
@@ -60,14 +75,12 @@ class DbtBuild:
         return "dbt build failed:\n" + ("\n".join(lines) or "- (dbt gave no failing node)")
 
 
-def selection_for(
-    context: dg.AssetExecutionContext, manifest: dict[str, Any], translator
-) -> list[str]:
+def selection_for(context: dg.AssetExecutionContext, manifest: dict[str, Any]) -> list[str]:
     """The dbt nodes of the run's selected assets (all of them: the asset's own selection)."""
     # (in a subset run, ``context.assets_def`` is the subset: compare with the manifest instead)
     selected = set(context.selected_asset_keys)
-    nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("seed", "model")]
-    chosen = [".".join(n["fqn"]) for n in nodes if translator.get_asset_key(n) in selected]
+    nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in dbt_specs.OWNED_TYPES]
+    chosen = [".".join(n["fqn"]) for n in nodes if dbt_specs.asset_key(n) in selected]
     if len(chosen) == len(nodes):
         return list(FULL_SELECTION)
     return sorted(chosen)

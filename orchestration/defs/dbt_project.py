@@ -1,19 +1,38 @@
 """The dbt project as Dagster sees it, kept in its own module (see stack notes).
 
 The manifest is prepared ahead of loading (``npcs refresh`` and the tests prepare it when it is
-missing; ``dagster dev`` re-parses it), never parsed at every import.
+missing or older than the project's files; ``dagster dev`` re-parses it at every load), never
+parsed at every import. Loading the code location reads the manifest only: dagster-dbt (and the
+dbt-core it imports) is imported when a manifest must be prepared or a dbt step runs
+(``dbt_specs.py``).
 """
 
 from __future__ import annotations
 
+import os
+from functools import cache
 from pathlib import Path
-
-from dagster_dbt import DbtProject
+from typing import TYPE_CHECKING
 
 from npcs.settings import DBT_PROJECT_DIR
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
+if TYPE_CHECKING:
+    from dagster_dbt import DbtProject
+
+# dbt's default target path (dbt_project.yml sets no other): what `dbt parse` writes and the code
+# location reads
+MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+@cache
+def dbt_project() -> DbtProject:
+    """dagster-dbt's view of the project (imports dbt-core: for steps and preparing only)."""
+    from dagster_dbt import DbtProject
+
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    if Path(project.manifest_path) != MANIFEST_PATH:
+        raise RuntimeError(f"dbt writes its manifest to {project.manifest_path}, not here")
+    return project
 
 
 def _sources_newer_than(path: Path) -> bool:
@@ -25,11 +44,13 @@ def _sources_newer_than(path: Path) -> bool:
 
 
 def ensure_manifest() -> None:
-    """Parse the dbt project when the manifest is missing (fresh clone) or older than any file of
-    the project; otherwise load the prepared one as it is."""
-    manifest = dbt_project.manifest_path
-    if not manifest.exists() or _sources_newer_than(manifest):
-        dbt_project.preparer.prepare(dbt_project)
+    """Parse the dbt project under ``dagster dev`` (as dagster-dbt's ``prepare_if_dev``), and
+    otherwise only when the manifest is missing (fresh clone) or older than any file of the
+    project; else the prepared one is loaded as it is."""
+    dev = bool(os.getenv("DAGSTER_IS_DEV_CLI"))
+    if dev or not MANIFEST_PATH.exists() or _sources_newer_than(MANIFEST_PATH):
+        project = dbt_project()
+        project.preparer.prepare(project)
 
 
 def refresh_build_args(leave_out_gated_tests: bool = True) -> list[str]:
@@ -45,7 +66,7 @@ def refresh_build_args(leave_out_gated_tests: bool = True) -> list[str]:
         return ["build", "--exclude-resource-type", "unit_test"]
     from quality_checks.mart_contracts import CONVERTED_TESTS, HAND_WRITTEN_SCHEMAS
 
-    marts = dbt_project.project_dir / "models" / "marts"
+    marts = DBT_PROJECT_DIR / "models" / "marts"
     schemas = sorted(
         p.name for p in marts.iterdir() if p.is_dir() and p.name not in HAND_WRITTEN_SCHEMAS
     )

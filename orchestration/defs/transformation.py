@@ -3,45 +3,28 @@
 Asset keys are ``[schema, name]`` — the warehouse address — so ``raw/reviews`` (ingestion),
 ``staging/stg_raw__reviews`` and ``reviews/fct_reviews`` read the same in the UI and in SQL.
 Seeds and models are built by one ``dbt build`` per refresh, run inside the step's process
-(``dbt_in_process.py``). The raw-layer Soda gates read the seed files themselves, so they need
-nothing from dbt and run before it.
+(``dbt_in_process.py``), which is where dbt and dagster-dbt are imported: loading the code
+location builds the specs from the manifest alone (``dbt_specs.py``). The raw-layer Soda gates
+read the seed files themselves, so they need nothing from dbt and run before it.
 """
 
-from collections.abc import Mapping
-from typing import Any
-
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
-from orchestration.defs import dbt_in_process
-from orchestration.defs.dbt_project import dbt_project, refresh_build_args
+from orchestration.defs.dbt_project import MANIFEST_PATH, refresh_build_args
+from orchestration.defs.dbt_specs import asset_specs, load_manifest
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.retries import TRANSIENT_RETRY, retry_only_if_transient
 
 
-class NpcsDbtTranslator(DagsterDbtTranslator):
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            return super().get_asset_key(dbt_resource_props)
-        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return dbt_resource_props["schema"]
-
-
-# dbt tests are not loaded as 155 Dagster asset checks: each check costs three event writes per
-# refresh (~4 s of a 30 s budget). They still run in every `dbt build` — a failing test fails the
-# step, so nothing downstream runs — and each model's materialization carries its tests' tally.
-# The warehouse's gates in the UI are the Soda contracts (orchestration/defs/quality.py).
-translator = NpcsDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=False))
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    select=" ".join(dbt_in_process.FULL_SELECTION),
+# The specs are dagster-dbt's own (``dbt_specs.py``), built without importing dbt. dbt tests are
+# not loaded as 155 Dagster asset checks: each check costs three event writes per refresh (~4 s
+# of a 30 s budget). They still run in every `dbt build` — a failing test fails the step, so
+# nothing downstream runs — and each model's materialization carries its tests' tally. The
+# warehouse's gates in the UI are the Soda contracts (orchestration/defs/quality.py).
+@dg.multi_asset(
+    specs=asset_specs(load_manifest(MANIFEST_PATH)),
     name="dbt_build",
-    dagster_dbt_translator=translator,
-    project=dbt_project,
+    can_subset=True,
     retry_policy=TRANSIENT_RETRY,
 )
 def dbt_build(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
@@ -84,17 +67,17 @@ def _refuse_on_failing_raw_gates(context: dg.AssetExecutionContext) -> None:
 
 def _build(context, warehouse: WarehouseResource, args: list[str]):
     """Run dbt, then yield its events with row counts added (and fail if dbt failed)."""
-    from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
+    from orchestration.defs import dbt_in_process
+    from orchestration.defs.dbt_project import dbt_project
 
-    manifest, dbt_translator, project = get_manifest_and_translator_from_dbt_assets(
-        [context.assets_def]
-    )
-    select = dbt_in_process.selection_for(context, manifest, dbt_translator)
+    manifest = load_manifest(MANIFEST_PATH)
+    translator = dbt_in_process.translator()
+    select = dbt_in_process.selection_for(context, manifest)
     context.log.info(f"dbt {' '.join(args[:1])} --select {' '.join(select)}")
     with warehouse.writing(f"dbt build (run {context.run.run_id})"):  # one writer at a time
-        build = dbt_in_process.run_build(project or dbt_project, args, select)
+        build = dbt_in_process.run_build(dbt_project(), args, select)
     # still record what dbt built before failing the step
-    events = list(dbt_in_process.asset_events(context, build, manifest, dbt_translator, project))
+    events = list(dbt_in_process.asset_events(context, build, manifest, translator, dbt_project()))
     yield from with_build_metadata(context, events, warehouse)
     if not build.success:
         raise dbt_in_process.DbtBuildError(build.failure_message()) from build.error

@@ -14,7 +14,6 @@ exists to protect. Two checks, one on the code and one on the data:
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -35,9 +34,9 @@ def con(demo_refresh):
 
 @pytest.fixture(scope="module")
 def manifest(demo_refresh) -> dict:
-    from orchestration.defs.dbt_project import dbt_project
+    from orchestration.defs.dbt_project import MANIFEST_PATH
 
-    return json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+    return json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
 
 
 def _upstream(manifest: dict, unique_id: str) -> set[str]:
