@@ -410,19 +410,36 @@ def _blank(
     return Suppressed(frame=out, cells=cells)
 
 
-def _complement(
-    s: Structure, hidden: dict[int, tuple[str, str]], frozen: Set[int] = frozenset()
-) -> None:
-    """Hide one more cell of every identity with exactly one hidden cell, until none is left.
-
-    A worklist of identities: hiding a cell revisits only the identities it is in."""
+def _touching(s: Structure) -> dict[int, list[int]]:
+    """For each cell, the identities it is in, in order."""
     touching: dict[int, list[int]] = {}
     for n, (_, terms) in enumerate(s.constraints):
         for cid, _ in terms:
             touching.setdefault(cid, []).append(n)
-    queue, queued = deque(range(len(s.constraints))), set(range(len(s.constraints)))
-    while queue:
-        n = queue.popleft()
+    return touching
+
+
+def _complement(
+    s: Structure,
+    hidden: dict[int, tuple[str, str]],
+    frozen: Set[int] = frozenset(),
+    touching: Mapping[int, list[int]] | None = None,
+    start: Set[int] | None = None,
+) -> None:
+    """Hide one more cell of every identity with exactly one hidden cell, until none is left.
+
+    A worklist of identities: a first pass through them in order, then every identity a newly
+    hidden cell is in, again, in the order they were met. Only an identity holding a hidden cell
+    can have exactly one, and only one holding a cell hidden since the last call can have come
+    to: so the first pass visits just the identities holding a cell of ``start`` (default: every
+    hidden cell) and those a cell hidden during the pass is in, ahead of it — the same visits
+    that matter, in the same order, as a pass through all of them, so the same cells hidden."""
+    touching = _touching(s) if touching is None else touching
+    first = sorted({n for c in (hidden if start is None else start) for n in touching.get(c, ())})
+    queued, later = set(first), deque()
+    while first or later:
+        in_first = bool(first)
+        n = heapq.heappop(first) if in_first else later.popleft()
         queued.discard(n)
         kind, terms = s.constraints[n]
         if sum(1 for cid, _ in terms if cid in hidden) != 1:
@@ -440,9 +457,13 @@ def _complement(
         pick = min(open_, key=lambda c: (s.values[c] == 0, s.values[c], c))
         hidden[pick] = (COMPLEMENTARY, f"{kind} with {_name(s, terms, hidden)}")
         for m in touching[pick]:
-            if m not in queued:
-                queue.append(m)
-                queued.add(m)
+            if m in queued:
+                continue
+            queued.add(m)
+            if in_first and m > n:  # still ahead of the first pass: visited in its turn
+                heapq.heappush(first, m)
+            else:
+                later.append(m)
 
 
 def _unfix(
@@ -451,10 +472,7 @@ def _unfix(
     """Hide more until no hidden cell is fixed by the identities taken together (a cell can be
     worked out from several identities although none has it as its only hidden cell): for each
     fixed cell, one more published cell of an identity it is in, then the worklist again."""
-    touching: dict[int, list[int]] = {}
-    for n, (_, terms) in enumerate(s.constraints):
-        for cid, _ in terms:
-            touching.setdefault(cid, []).append(n)
+    touching = _touching(s)
     settled: set[tuple[int, ...]] = set()
     while True:
         known = {
@@ -465,7 +483,8 @@ def _unfix(
         targets = set(hidden)
         found = determined(s, known, targets=targets, settled=settled, frozen=frozen)
         fixed = [cid for cid, _, _ in found if cid in targets]
-        added, touched = False, set()
+        added: set[int] = set()
+        touched: set[int] = set()
         for cid in fixed:
             if touched.intersection(touching.get(cid, [])):
                 continue  # an identity of it has one more hidden cell: solve again first
@@ -482,10 +501,10 @@ def _unfix(
             hidden[pick] = (COMPLEMENTARY, f"{kind} with {_name(s, terms, hidden)}, taken together")
             known.pop(pick)
             touched.update(touching[pick])
-            added = True
+            added.add(pick)
         if not added:
             return
-        _complement(s, hidden, frozen)
+        _complement(s, hidden, frozen, touching, start=added)
 
 
 def determined(

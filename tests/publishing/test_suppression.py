@@ -214,3 +214,79 @@ def test_a_count_fixed_by_identities_taken_together_is_protected():
     assert len(result.cells) in (4, 5)
     assert {"x", "y", "z", "a"} <= {c.column for c in result.cells}
     assert recover(result.frame, table, {}) == []
+
+
+def _plain_worklist(s, hidden, frozen=frozenset()):
+    """The complementary rule as first written: every identity in order, then the identities of
+    each newly hidden cell, until none has exactly one hidden cell — the order the faster
+    worklist of ``suppression._complement`` must keep."""
+    from collections import deque
+
+    from publishing.suppression import _name
+
+    touching = {}
+    for n, (_, terms) in enumerate(s.constraints):
+        for cid, _ in terms:
+            touching.setdefault(cid, []).append(n)
+    queue, queued = deque(range(len(s.constraints))), set(range(len(s.constraints)))
+    while queue:
+        n = queue.popleft()
+        queued.discard(n)
+        kind, terms = s.constraints[n]
+        if sum(1 for cid, _ in terms if cid in hidden) != 1:
+            continue
+        open_ = [
+            c
+            for c, _ in terms
+            if not s.virtual[c] and s.values[c] is not None and c not in hidden and c not in frozen
+        ]
+        if not open_:
+            continue
+        pick = min(open_, key=lambda c: (s.values[c] == 0, s.values[c], c))
+        hidden[pick] = (COMPLEMENTARY, f"{kind} with {_name(s, terms, hidden)}")
+        for m in touching[pick]:
+            if m not in queued:
+                queue.append(m)
+                queued.add(m)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_worklist_hides_what_a_pass_over_every_identity_hides(seed):
+    """Random identities (sums of 2 to 5 cells, some cells in several, some virtual, zeros among
+    the values): the worklist started from the hidden cells, and again from the cells added
+    after it, hides exactly the cells, with the same reasons, that passes over every identity
+    hide."""
+    import random
+
+    from publishing.suppression import Structure, _complement
+
+    rng = random.Random(seed)
+    s = Structure()
+    n_cells = rng.randint(20, 120)
+    for c in range(n_cells):
+        virtual = rng.random() < 0.08
+        s.cells.append(("t", -1 if virtual else c, f"c{c}"))
+        s.values.append(None if virtual else rng.choice([0, 0, 1, 3, 7, 12, 15, 40, 90]))
+        s.thresholds.append(10)
+        s.virtual.append(virtual)
+    for _ in range(rng.randint(10, 80)):
+        cells = rng.sample(range(n_cells), rng.randint(2, 5))
+        s.add(rng.choice(["margin", "row sum", "link"]), [(c, 1) for c in cells])
+    frozen = set(rng.sample(range(n_cells), rng.randint(0, 5)))
+    primary = {
+        c: (PRIMARY, "small")
+        for c in range(n_cells)
+        if c not in frozen and s.values[c] is not None and 0 < s.values[c] <= 10
+    }
+    ours, plain = dict(primary), dict(primary)
+    _complement(s, ours, frozen)
+    _plain_worklist(s, plain, frozen)
+    assert ours == plain and list(ours) == list(plain)
+    # More cells hidden afterwards (as the identities taken together ask): from those only.
+    more = [c for c in range(n_cells) if c not in ours and s.values[c] and c not in frozen]
+    added = set(rng.sample(more, min(len(more), rng.randint(1, 4))))
+    for c in added:
+        ours[c] = plain[c] = (COMPLEMENTARY, "taken together")
+    _complement(s, ours, frozen, start=added)
+    _plain_worklist(s, plain, frozen)
+    assert ours == plain and list(ours) == list(plain)
