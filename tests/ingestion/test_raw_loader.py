@@ -220,3 +220,72 @@ def test_files_out_of_place_are_rejected_with_one_reason_each(tmp_path, con):
     ).fetchall()
     assert [r[0] for r in ledger] == sorted(reasons)
     assert {r[1] for r in ledger} == {"rejected"}
+
+
+def _load_both_ways(tmp_path, monkeypatch, files: dict[str, list[str]]) -> list[dict]:
+    """Load ``files`` (jurisdiction -> lines) twice into fresh warehouses: canonical CSVs read in
+    one scan into the batch, and every file read alone by the reader; what each stored."""
+    import ingestion.raw_loader as raw_loader
+
+    out = []
+    for one_scan in (True, False):
+        landing = tmp_path / f"landing_{one_scan}"
+        for j, lines in files.items():
+            _write(landing, j, f"{j.lower()}.csv", lines)
+        if not one_scan:
+            monkeypatch.setattr(raw_loader, "_is_plain_canonical_csv", lambda f: False)
+        con = duckdb.connect(str(tmp_path / f"w_{one_scan}.duckdb"))
+        load_data_set(con, "workforce", discover(landing, "workforce"))
+        cols = ", ".join(DATA_SETS["workforce"].column_names)
+        out.append(
+            {
+                "rows": con.execute(
+                    f"select jurisdiction_id, source_file, source_row_number, {cols} "
+                    "from raw.workforce order by all"
+                ).fetchall(),
+                "quarantine": con.execute(
+                    "select source_file, source_row_number, column_name, rule, value, row_loaded "
+                    "from raw.quarantine order by all"
+                ).fetchall(),
+                "ledger": con.execute(
+                    "select source_file, status, rows_read, rows_loaded, rows_quarantined, reason "
+                    "from raw.submission_ledger order by all"
+                ).fetchall(),
+            }
+        )
+        con.close()
+        monkeypatch.undo()
+    return out
+
+
+def test_the_one_scan_stores_what_the_reader_alone_stores(tmp_path, monkeypatch):
+    """Padded values, a row with no value at all (numbered, then skipped), a row of blanks and a
+    quoted empty value (kept: rules broken), a file missing a required column rejected beside
+    files accepted in the same scan: every row, row number, quarantine entry and ledger line is
+    the same whether the canonical files are read together or each alone."""
+    short = ",".join(c for c in DATA_SETS["workforce"].column_names if c != "role")
+    files = {
+        "CT": [
+            HEADER,
+            " 2024-Q1 , caseworker ,10, 11 ,2,1,0,1",
+            ",,,,,,,",
+            "  ,  ,  ,  ,  ,  ,  ,  ",
+            '"",caseworker,1,1,0,0,0,0',
+            "2024-Q2,caseworker,11,12,1,0,0,0",
+        ],
+        "ME": [short, "2024-Q1,10,11,2,1,0,1"],
+        "VT": [HEADER, "2024-Q1,supervisor,3,3,0,0,0,0", "2024-Q1,supervisor,3,3,0,0,0,0"],
+    }
+    together, alone = _load_both_ways(tmp_path, monkeypatch, files)
+    assert together["ledger"] == alone["ledger"]
+    assert together["rows"] == alone["rows"]
+    assert together["quarantine"] == alone["quarantine"]
+    statuses = {f.split("/")[0]: s for f, s, *_ in together["ledger"]}
+    assert statuses == {
+        "CT": "accepted_with_rejected_rows",
+        "ME": "rejected",
+        "VT": "accepted_with_rejected_rows",
+    }
+    ct = [(r[2], r[3]) for r in together["rows"] if r[0] == "CT"]
+    assert ct == [(2, "2024-Q1"), (6, "2024-Q2")]  # row 3 had no value at all: skipped
+    assert {r[1] for r in together["quarantine"] if r[0].startswith("CT")} == {4, 5}
