@@ -18,11 +18,12 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from publishing.catalog import Catalog, CatalogTable, Link, LinkSide, load_catalog
@@ -330,13 +331,18 @@ def suppress_many(
     ``locked`` tables (among ``tables``) are already published, as their ``Suppressed`` says:
     their hidden cells are hidden and their published cells stay published, so only the other
     tables' cells are hidden to protect them (the report, against the published warehouse)."""
-    frames = {t.name: frames[t.name].reset_index(drop=True) for t in tables}
+    # Cells are chosen by position where values tie, so every frame is suppressed in its grain
+    # order: the same rows give the same cells whatever order a query returned them in. The
+    # results are given back in the caller's order.
+    orders = {t.name: _grain_order(frames[t.name], t) for t in tables}
+    frames = {name: frame for name, (frame, _) in orders.items()}
     s = build_joint(frames, tables, thresholds, parents, links)
     locked = locked or {}
     hidden: dict[int, tuple[str, str]] = {}
     frozen: set[int] = set()  # cells of locked tables: never hidden to protect another
     for name, done in locked.items():
-        rules = {(c.row, c.column): (c.rule, c.reason) for c in done.cells}
+        at = orders[name][1]
+        rules = {(int(at.inverse[c.row]), c.column): (c.rule, c.reason) for c in done.cells}
         for cid, (table, pos, col) in enumerate(s.cells):
             if table == name:
                 frozen.add(cid)
@@ -365,9 +371,46 @@ def suppress_many(
     return {  # a locked table is published already: as its own Suppressed says
         t.name: locked[t.name]
         if t.name in locked
-        else _blank(frames[t.name], t, s, by_table.get(t.name, []), hidden)
+        else orders[t.name][1].back(_blank(frames[t.name], t, s, by_table.get(t.name, []), hidden))
         for t in tables
     }
+
+
+@dataclass(frozen=True)
+class _Order:
+    """A frame's rows sorted into grain order: ``perm[k]`` is the caller's position of sorted
+    row ``k``, ``inverse[j]`` the sorted position of the caller's row ``j``."""
+
+    perm: np.ndarray
+    inverse: np.ndarray
+
+    def back(self, done: Suppressed) -> Suppressed:
+        """``done`` (positions in grain order) with the caller's positions and row order."""
+        frame = done.frame.iloc[self.inverse].reset_index(drop=True)
+        cells = [replace(c, row=int(self.perm[c.row])) for c in done.cells]
+        block: dict[str, int] = {}  # cells come column by column, each in row order
+        for c in cells:
+            block.setdefault(c.column, len(block))
+        cells.sort(key=lambda c: (block[c.column], c.row))
+        return Suppressed(frame=frame, cells=cells)
+
+
+def _grain_order(frame: pd.DataFrame, table: CatalogTable) -> tuple[pd.DataFrame, _Order]:
+    frame = frame.reset_index(drop=True)
+    grain = [c for c in table.grain if c in frame.columns]
+    perm = np.arange(len(frame))
+    if grain and len(frame) > 1:
+        values = frame[grain].astype(object).where(frame[grain].notna(), None)
+        keys = [tuple(map(_sort_key, row)) for row in values.itertuples(index=False, name=None)]
+        perm = np.array(sorted(perm, key=keys.__getitem__), dtype=int)
+    inverse = np.empty_like(perm)
+    inverse[perm] = np.arange(len(perm))
+    return frame.iloc[perm].reset_index(drop=True), _Order(perm, inverse)
+
+
+def _sort_key(v) -> tuple:
+    """NULL first, then by type name and value (a column holding text and numbers still sorts)."""
+    return (0, "", "") if v is None else (1, type(v).__name__, v)
 
 
 def _blank(

@@ -290,3 +290,16 @@ def test_the_worklist_hides_what_a_pass_over_every_identity_hides(seed):
     _complement(s, ours, frozen, start=added)
     _plain_worklist(s, plain, frozen)
     assert ours == plain and list(ours) == list(plain)
+
+
+def test_rows_in_another_order_hide_the_same_cells():
+    """Two parts tie as the smallest complement: which one is hidden must depend on the rows,
+    not on the order a query returned them in; results come back in the caller's order."""
+    table = _table(counts=("n",), margins=(Margin(group_by=(), total={"group": "all"}),))
+    frame = pd.DataFrame({"group": ["all", "a", "b", "c"], "n": [29, 5, 12, 12]})
+    ours = suppress(frame, table, {})
+    reversed_ = suppress(frame.iloc[::-1].reset_index(drop=True), table, {})
+    assert sorted(_hidden(ours)) == sorted(_hidden(reversed_)) == [("a",), ("b",)]
+    assert reversed_.frame["group"].tolist() == ["c", "b", "a", "all"]
+    assert reversed_.frame["n"].isna().tolist() == [False, True, True, False]
+    assert sorted(c.row for c in reversed_.cells) == [1, 2]

@@ -179,3 +179,38 @@ def test_no_small_count_is_printed(pages, frames):
     assert "1–10" in report
     partners = frames["partners"].result
     assert partners.count("complementary") > 0 and ">suppressed<" in report
+
+
+def _hidden_by_key(r) -> dict[str, list]:
+    return {
+        name: sorted((repr(c.key), c.column, c.rule, c.reason) for c in p.result.cells)
+        for name, p in r.frames.items()
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_same_figures_in_another_row_order_hide_the_same_cells(con, report, seed):
+    """Where values tie, cells are chosen by position, and several report queries return rows in
+    whatever order DuckDB's threads deliver them: two renderings of one warehouse state must
+    still hide the same cells, or each shows what the other hides. Every report frame in a
+    shuffled row order hides the same cells (by row key) as in the order it was read in."""
+    import numpy as np
+
+    from reporting.disclosure import protect_together
+    from reporting.figures import findings_links
+    from reporting.profiles import profile_links
+
+    rng = np.random.default_rng(seed)
+    shuffled = {
+        name: (p.frame.iloc[rng.permutation(len(p.frame))].reset_index(drop=True), p.table)
+        for name, p in report.frames.items()
+    }
+    profiles = {n: f for n, f in shuffled.items() if n.startswith("profile ")}
+    links = [*findings_links(DEMO_AS_OF), *profile_links(DEMO_AS_OF, profiles)]
+    again = protect_together(con, shuffled, links)
+    assert _hidden_by_key(again) == _hidden_by_key(report)
+    for p in again.frames.values():  # positions are the caller's: hidden there, and NULL
+        for c in p.result.cells:
+            row = p.frame.loc[c.row, list(p.table.grain)].astype(object)
+            assert tuple(None if pd.isna(v) else v for v in row) == c.key
+            assert pd.isna(p.result.frame.at[c.row, c.column])
