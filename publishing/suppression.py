@@ -361,9 +361,10 @@ def suppress_many(
         }
         frozen |= {c for c, _, _ in determined(s, published, frozen=frozen)}
     if complementary:
-        _complement(s, hidden, frozen)
+        touching = _touching(s)
+        _complement(s, hidden, frozen, touching)
         if together:
-            _unfix(s, hidden, frozen)
+            _unfix(s, hidden, frozen, touching)
     by_table: dict[str, list[int]] = {}
     for cid in sorted(hidden):
         if not s.virtual[cid]:  # a remainder is never published: nothing to blank
@@ -395,13 +396,17 @@ class _Order:
         return Suppressed(frame=frame, cells=cells)
 
 
+def _grain_keys(frame: pd.DataFrame, table: CatalogTable) -> list[tuple]:
+    """Each row's grain values, NULL as None."""
+    rows = frame[list(table.grain)].astype(object).itertuples(index=False, name=None)
+    return [tuple(None if pd.isna(v) else v for v in k) for k in rows]
+
+
 def _grain_order(frame: pd.DataFrame, table: CatalogTable) -> tuple[pd.DataFrame, _Order]:
     frame = frame.reset_index(drop=True)
-    grain = [c for c in table.grain if c in frame.columns]
     perm = np.arange(len(frame))
-    if grain and len(frame) > 1:
-        values = frame[grain].astype(object).where(frame[grain].notna(), None)
-        keys = [tuple(map(_sort_key, row)) for row in values.itertuples(index=False, name=None)]
+    if table.grain and len(frame) > 1:
+        keys = [tuple(map(_sort_key, k)) for k in _grain_keys(frame, table)]
         perm = np.array(sorted(perm, key=keys.__getitem__), dtype=int)
     inverse = np.empty_like(perm)
     inverse[perm] = np.arange(len(perm))
@@ -425,8 +430,7 @@ def _blank(
     for col in out.columns:
         if pd.api.types.is_integer_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
             out[col] = out[col].astype("Int64")
-    keys = list(frame[list(table.grain)].astype(object).itertuples(index=False, name=None))
-    keys = [tuple(None if pd.isna(v) else v for v in k) for k in keys]
+    keys = _grain_keys(frame, table)
     cells = []
     hidden_rows: dict[str, list[int]] = {}
     for cid in cids:
@@ -510,12 +514,14 @@ def _complement(
 
 
 def _unfix(
-    s: Structure, hidden: dict[int, tuple[str, str]], frozen: Set[int] = frozenset()
+    s: Structure,
+    hidden: dict[int, tuple[str, str]],
+    frozen: Set[int],
+    touching: Mapping[int, list[int]],
 ) -> None:
     """Hide more until no hidden cell is fixed by the identities taken together (a cell can be
     worked out from several identities although none has it as its only hidden cell): for each
     fixed cell, one more published cell of an identity it is in, then the worklist again."""
-    touching = _touching(s)
     settled: set[tuple[int, ...]] = set()
     while True:
         known = {
