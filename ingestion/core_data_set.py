@@ -14,7 +14,8 @@ from dataclasses import dataclass
 # Canonical column type -> DuckDB type used in the raw schema.
 DUCKDB_TYPES = {
     "text": "VARCHAR",  # free text: restricted (the IO narrative), never in a raw table
-    "id": "VARCHAR",  # an opaque record id (ingestion.identifiers.opaque_id_problem)
+    "id": "VARCHAR",  # a member's record id, stored only as its keyed pseudonym (pseudonyms.py)
+    "wave": "VARCHAR",  # a survey wave label: YYYY-n (the year and the wave's number in it)
     "label": "VARCHAR",  # a value the member declares (org units): undeclared -> 'other'
     "code": "VARCHAR",
     "codes": "VARCHAR",  # ';'-separated list of codes, split in staging
@@ -34,6 +35,8 @@ class Column:
     code_list: str | None = None
     min: int | None = None
     max: int | None = None
+    # For an id: the namespace of its pseudonym (an IO's review_id is a review's id).
+    pseudonym: str | None = None
 
     @property
     def duckdb_type(self) -> str:
@@ -70,7 +73,7 @@ REVIEWS = DataSet(
     sharing_level="record",
     key=("review_id",),
     columns=(
-        Column("review_id", "id", required=True),
+        Column("review_id", "id", required=True, pseudonym="review"),
         Column("incident_type", "code", required=True, code_list="incident_type"),
         Column("incident_date", "date", required=True),
         Column("review_completed_date", "date", required=True),
@@ -92,8 +95,8 @@ IMPROVEMENT_OPPORTUNITIES = DataSet(
     sharing_level="record",
     key=("io_id",),
     columns=(
-        Column("io_id", "id", required=True),
-        Column("review_id", "id", required=True),
+        Column("io_id", "id", required=True, pseudonym="io"),
+        Column("review_id", "id", required=True, pseudonym="review"),
         Column("io_theme", "code", required=True, code_list="io_theme"),
         Column("io_level", "code", required=True, code_list="io_level"),
         Column("partner_agency", "code", code_list="partner_agency"),
@@ -123,8 +126,8 @@ TASC_RESPONSES = DataSet(
     sharing_level="record",
     key=("survey_wave", "response_id"),
     columns=(
-        Column("response_id", "id", required=True),
-        Column("survey_wave", "id", required=True),
+        Column("response_id", "id", required=True, pseudonym="response"),
+        Column("survey_wave", "wave", required=True),
         Column("response_date", "date", required=True),
         Column("org_unit", "label"),
         Column("role", "code", required=True, code_list="staff_role"),

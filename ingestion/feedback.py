@@ -9,6 +9,7 @@ values — never a dropped identifier's value.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion import identifiers
+from ingestion import identifiers, pseudonyms
 from ingestion.landing import SubmissionFile
 from ingestion.raw_loader import QUARANTINE_TABLE, FileOutcome, load_data_set
 from ingestion.readers import RAGGED_ROW_COLUMN
@@ -42,6 +43,9 @@ def file_report(con: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> dict:
         "jurisdiction": outcome.file.jurisdiction_id,
         "data_set": outcome.file.data_set,
         "sha256": outcome.sha256,
+        # the number the warehouse gives this file version: the member's extract names each row
+        # by it and the row number (record ids are stored only as pseudonyms)
+        "file_version": outcome.submission_id,
         "status": outcome.status,
         "rows_read": outcome.rows_read,
         "rows_loaded": outcome.rows_loaded,
@@ -54,8 +58,10 @@ def file_report(con: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> dict:
 
 def render_text(report: dict) -> str:
     """A plain-text version of a file report for the terminal or an e-mail."""
+    version = report.get("file_version")
     lines = [
-        f"{report['file']}: {report['status'].upper().replace('_', ' ')}",
+        f"{report['file']}: {report['status'].upper().replace('_', ' ')}"
+        + (f" (file version {version})" if version is not None else ""),
         f"  rows read {report['rows_read']}, loaded {report['rows_loaded']}, "
         f"quarantined {report['rows_quarantined']}",
     ]
@@ -79,9 +85,12 @@ def validate_file(
     """Run the load's checks on one file into a throw-away in-memory warehouse; load nothing.
 
     With ``warehouse``, the jurisdiction's loaded reviews are copied in (read-only) so an IO
-    file's review references are checked against them too.
+    file's review references are checked against them too; that needs the partnership's
+    pseudonym key (the one the warehouse's ids were made with). Without it, ids are
+    pseudonymised under a throw-away key that is never written anywhere.
     """
     path = Path(path).resolve()
+    key = pseudonyms.load_key(create=False) if warehouse is not None else secrets.token_bytes(32)
     with tempfile.TemporaryDirectory(prefix="npcs-validate-") as tmp:
         # The file is checked where the landing zone would hold it: <jurisdiction>/<data set>/.
         placed = Path(tmp) / jurisdiction_id / data_set / path.name
@@ -99,9 +108,19 @@ def validate_file(
                     "where jurisdiction_id = ?",
                     [jurisdiction_id],
                 ).fetchall()
+                # the warehouse's key fingerprint: the load refuses a key that is not its own
+                recorded = con.execute(
+                    "select count(*) from wh.information_schema.tables "
+                    "where table_schema = 'raw' and table_name = 'pseudonym_key'"
+                ).fetchone()[0]
+                if recorded:
+                    con.execute(
+                        f"create table {pseudonyms.FINGERPRINT_TABLE} as "
+                        f"select * from wh.{pseudonyms.FINGERPRINT_TABLE}"
+                    ).fetchall()
                 con.execute("detach wh").fetchall()
             f = SubmissionFile(placed, jurisdiction_id, data_set)
-            result = load_data_set(con, data_set, [f])
+            result = load_data_set(con, data_set, [f], key=key)
             report = file_report(con, result.outcomes[0])
         finally:
             con.close()
@@ -111,6 +130,7 @@ def validate_file(
     report["file"] = f.relative_path if shows_identifier else str(path)
     report["validated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     report["loaded"] = False
+    report["file_version"] = None  # nothing was loaded: no version in any warehouse
     return report
 
 

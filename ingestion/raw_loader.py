@@ -37,7 +37,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion import identifiers, privacy
+from ingestion import identifiers, privacy, pseudonyms
 from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS, DataSet
 from ingestion.landing import MisplacedFile, SubmissionFile
 from ingestion.layouts import LayoutError, layout_for
@@ -452,13 +452,35 @@ def load_data_set(
     files: list[SubmissionFile],
     progress: Callable[[str], None] | None = None,
     received_at: datetime | None = None,
+    key: bytes | None = None,
 ) -> LoadResult:
-    """Load the new file versions of one data set; see the module docstring for the steps."""
+    """Load the new file versions of one data set; see the module docstring for the steps.
+
+    ``key`` is the pseudonym key (:mod:`ingestion.pseudonyms`); by default the partnership's,
+    which must be the one the warehouse's stored pseudonyms were made with.
+    """
     ds = DATA_SETS[data_set]
     for f in files:
         if f.data_set != data_set:
             raise ValueError(f"{f.relative_path} is not a {data_set} file")
     ensure_schema(con)
+    key = pseudonyms.load_key() if key is None else key
+    pseudonyms.install(con, key)
+    try:
+        pseudonyms.ensure_warehouse_key(con, key)
+        return _load(con, ds, files, progress, received_at)
+    finally:
+        pseudonyms.uninstall(con)
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    ds: DataSet,
+    files: list[SubmissionFile],
+    progress: Callable[[str], None] | None,
+    received_at: datetime | None,
+) -> LoadResult:
+    data_set = ds.name
     received_at = received_at or datetime.now(UTC).replace(tzinfo=None)
     result = LoadResult(data_set=data_set)
     seen = {
@@ -522,7 +544,9 @@ def load_data_set(
         "_jurisdiction varchar, _row_number integer)",
     )
     samples = _samples(con, staged)
-    norm = ", ".join(normalized(c) for c in ds.column_names)  # trimmed, NULL when empty
+    # Trimmed, NULL when empty; a record id replaced by its pseudonym here, before any rule
+    # runs, so the submitted id is never stored (not even in quarantine).
+    norm = ", ".join(_staged_column(ds.column(c)) for c in ds.column_names)
     plain_groups: dict[str, list[SubmissionFile]] = defaultdict(list)
     for f, st in staged.items():
         o = outcomes[f]
@@ -668,7 +692,7 @@ def load_data_set(
                     con,
                     f"""
                     insert into {NARRATIVES_TABLE}
-                    select b._jurisdiction, trim(b.io_id), fl.submission_id,
+                    select b._jurisdiction, b.io_id, fl.submission_id,
                            npcs_redact(b.{_q(col)})
                     from _batch b join _files fl using (_file)
                     anti join _bad using (_file, _row_number)
@@ -746,6 +770,15 @@ def load_data_set(
         for t in ("_batch", "_violations", "_notes", "_files", "_bad", "_plain"):
             _exec(con, f"drop table if exists {t}")
     return result
+
+
+def _staged_column(column) -> str:
+    """SQL staging one canonical column into ``_batch``: trimmed and NULL when empty, and a
+    record id as its pseudonym (:mod:`ingestion.pseudonyms`)."""
+    if column.pseudonym is None:
+        return normalized(column.name)
+    value = f"nullif(trim({_q(column.name)}), '')"
+    return f"{pseudonyms.sql(value, '_jurisdiction', column.pseudonym)} as {_q(column.name)}"
 
 
 def _add_ragged_rows(

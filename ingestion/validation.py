@@ -21,15 +21,15 @@ from ingestion.core_data_set import DATA_SETS, Column, DataSet
 from ingestion.readers import _exec, _literal
 from ingestion.reference import code_list, declared_org_units
 
-# The rule a record id breaks when it is not opaque; the quarantined value is shown as its
-# class ("[SSN-like value withheld]"), which says which kind of identifier it looked like.
-OPAQUE_ID_RULE = (
-    "opaque id: a record id must not be or hold an SSN, phone number, date, e-mail address, "
-    "case or agency number or a person's name"
+# A survey wave label is published (scores by wave), so only these shapes are kept — an
+# allow-list, not a detector: a year, then a wave number, quarter, half or season.
+WAVE_PATTERN = r"(?i)\d{4}(-([1-9]|q[1-4]|h[12]|spring|summer|fall|autumn|winter))?"
+WAVE_RULE = (
+    "format of a survey wave: the year, then a wave number, quarter, half or season "
+    "(2024-1, 2024-Q2, 2024-H1, 2024-spring)"
 )
 # What an org unit that the member has not declared is loaded as.
 UNDECLARED_LABEL = "other"
-ID_PROBLEM_FUNCTION = "npcs_id_problem"
 VALUE_KIND_FUNCTION = "npcs_value_kind"
 # The rule a number breaks when its digits are an SSN or a phone number (nine or more digits:
 # no count the core data set holds comes near 100 million).
@@ -88,18 +88,12 @@ def _column_rules(column: Column) -> list[Rule]:
                 f"then {VALUE_KIND_FUNCTION}({c}) is not null else false end",
             )
         )
-    if column.type == "id":
-        # Record ids are opaque (allow-list): short, no spaces, and nothing the identifier
-        # detector recognises. Ids of the usual sequence shape are passed in SQL; only the others
-        # are sent to the detector (a Python function registered on the connection).
-        fast = identifiers.fast_opaque_id_sql(c)
+    # Record ids ("id") have no rule on their content: they are replaced by keyed pseudonyms
+    # when the file is staged (ingestion/pseudonyms.py), before any rule runs.
+    if column.type == "wave":
+        pattern = _literal(WAVE_PATTERN)
         rules.append(
-            Rule(
-                column.name,
-                OPAQUE_ID_RULE,
-                f"case when {present} and not {fast} "
-                f"then {ID_PROBLEM_FUNCTION}({c}) is not null else false end",
-            )
+            Rule(column.name, WAVE_RULE, f"{present} and not regexp_full_match({c}, {pattern})")
         )
     if column.code_list and column.type == "code":
         codes = _sql_list(code_list(column.code_list))
@@ -299,7 +293,6 @@ def register_function(
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Register the detector's checks the rules call on ``con``."""
-    register_function(con, ID_PROBLEM_FUNCTION, identifiers.opaque_id_problem)
     register_function(con, VALUE_KIND_FUNCTION, identifiers.value_kind)
 
 

@@ -557,7 +557,13 @@ def validate(
         raise typer.BadParameter(f"{dataset!r}: expected one of {', '.join(DATA_SETS)}")
     if jurisdiction not in jurisdictions():
         raise typer.BadParameter(f"{jurisdiction!r} is not in the jurisdiction registry")
-    report = validate_file(file, jurisdiction, dataset, warehouse)
+    from ingestion.pseudonyms import PseudonymKeyError
+
+    try:
+        report = validate_file(file, jurisdiction, dataset, warehouse)
+    except PseudonymKeyError as e:
+        console.print(f"[red]cannot check references against {warehouse}:[/red] {e}")
+        raise typer.Exit(code=2) from e
     typer.echo(json.dumps(report, indent=2, default=str) if as_json else render_text(report))
     if report["status"] != "accepted":
         raise typer.Exit(code=1)

@@ -9,6 +9,7 @@ stays well inside CI's time budget.
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import pwd
 import shutil
@@ -28,6 +29,22 @@ DEMO_AS_OF = date(2024, 10, 1)
 # tests a fraction of one. Read when the definitions are imported, so set before any test module.
 os.environ.setdefault("NPCS_RETRY_DELAY_SECONDS", "0.25")
 os.environ.setdefault("NPCS_RETRY_MAX_RETRIES", "4")
+
+# The pseudonym key (ingestion/pseudonyms.py): a fixed key in the tests, so a submitted id has the
+# same pseudonym in every test process and every run; owner-only, as the product requires.
+TEST_PSEUDONYM_KEY = hashlib.sha256(b"npcs test pseudonym key").hexdigest()
+
+
+def _test_key_file() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="npcs-test-key-"))
+    path = folder / "pseudonym.key"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(TEST_PSEUDONYM_KEY + "\n")
+    return path
+
+
+os.environ["NPCS_PSEUDONYM_KEY_FILE"] = str(_test_key_file())
 
 
 @pytest.fixture(scope="session", autouse=True)

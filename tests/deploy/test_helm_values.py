@@ -160,6 +160,17 @@ def test_every_path_is_on_the_persistent_volume(deployment):
     assert deployment["includeConfigInLaunchedRuns"]["enabled"] is True
 
 
+def test_the_pseudonym_key_comes_from_a_secret_off_the_data_volume(deployment):
+    key = PurePosixPath(deployment["env"]["NPCS_PSEUDONYM_KEY_FILE"])
+    volumes = {v["name"]: v for v in deployment["volumes"]}
+    [mount] = [m for m in deployment["volumeMounts"] if key.is_relative_to(m["mountPath"])]
+    secret = volumes[mount["name"]]["secret"]
+    assert secret["secretName"] and mount["readOnly"] is True
+    assert secret["defaultMode"] & 0o077 == 0  # owner-only, as ingestion/pseudonyms.py requires
+    data = [m["mountPath"] for m in deployment["volumeMounts"] if m is not mount]
+    assert not any(key.is_relative_to(d) for d in data)
+
+
 def test_telemetry_off_and_the_publication_server_from_a_secret(values, deployment):
     assert values["telemetry"]["enabled"] is False
     env = deployment["env"]

@@ -33,10 +33,11 @@ import duckdb
 import pytest
 
 import ingestion.layouts
+from ingestion import pseudonyms
 from ingestion.core_data_set import DATA_SETS
 from ingestion.landing import MisplacedFile, scan
 from ingestion.raw_loader import FileOutcome, load_data_set, record_misplaced
-from ingestion.validation import OPAQUE_ID_RULE
+from tests import submitted_ids
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 GOOD = CORPUS / "_good"
@@ -98,15 +99,17 @@ def _org_units_are(con, expected: list[str]) -> None:
 
 
 def _narratives_redacted(con, expected: int) -> None:
-    rows = _values(con, "select narrative_redacted from restricted.io_narratives order by io_id")
+    rows = _values(
+        con, "select narrative_redacted from restricted.io_narratives order by submitted(io_id)"
+    )
     assert len([r for (r,) in rows if "[REDACTED:" in r]) == expected, rows
 
 
 def _quoted_values_kept_whole(con, landing):
     assert _values(
         con,
-        "select io_id, narrative_redacted from restricted.io_narratives "
-        "where jurisdiction_id = 'CT' order by io_id",
+        "select submitted(io_id), narrative_redacted from restricted.io_narratives "
+        "where jurisdiction_id = 'CT' order by 1",
     ) == [
         ("CT-IO1", "Crib was available, but not used"),
         ("CT-IO2", "First line\nsecond line of the same note"),
@@ -131,15 +134,15 @@ def _upper_headers_mapped(con, landing):
 def _whole_number_with_zero_decimals_read(con, landing):
     assert _values(
         con,
-        "select review_id, prior_reports_count from raw.reviews where jurisdiction_id = 'CT' "
-        "order by 1",
+        "select submitted(review_id), prior_reports_count from raw.reviews "
+        "where jurisdiction_id = 'CT' order by 1",
     ) == [(R1, 1), (R4, 2)]
 
 
 REVIEW_VALUES = (
-    "select review_id, incident_date, review_completed_date, child_age_years, child_sex, "
-    "open_case_at_incident, maltreatment_type from raw.reviews where jurisdiction_id = 'CT' "
-    "order by review_id"
+    "select submitted(review_id), incident_date, review_completed_date, child_age_years, "
+    "child_sex, open_case_at_incident, maltreatment_type from raw.reviews "
+    "where jurisdiction_id = 'CT' order by 1"
 )
 
 
@@ -689,13 +692,15 @@ CASES = [
     Case(
         "record_ids_that_are_identifiers",
         "CT/reviews/reviews_2024_identifiers_as_ids.csv",
-        PARTLY,
-        # (a file of mostly such ids would lose the column to the firewall and be rejected)
-        loaded=tuple((n, f"CT-R{n - 4}") for n in range(5, 13)),
-        quarantined=(
-            (2, "review_id", OPAQUE_ID_RULE, "[SSN-like value withheld]"),
-            (3, "review_id", OPAQUE_ID_RULE, "[case-number-like value withheld]"),
-            (4, "review_id", OPAQUE_ID_RULE, "[name-like value withheld]"),
+        # Every id is stored as its keyed pseudonym, so these rows load like any other and the
+        # ids themselves are stored nowhere (a file of mostly such ids would lose the column to
+        # the firewall and be rejected).
+        ACCEPTED,
+        loaded=(
+            (2, "078 05 1120"),
+            (3, "Case No. 2023-7741203"),
+            (4, "JANE DOE"),
+            *((n, f"CT-R{n - 4}") for n in range(5, 13)),
         ),
         planted=("078 05 1120", "2023-7741203", "JANE DOE"),
     ),
@@ -839,7 +844,11 @@ def _load(
 
 
 def _key(data_set: str) -> str:
-    return " || ' / ' || ".join(f"cast({k} as varchar)" for k in DATA_SETS[data_set].key)
+    """The key as submitted (a record id read back from its pseudonym: tests/submitted_ids.py)."""
+    return " || ' / ' || ".join(
+        f"cast({submitted_ids.as_submitted(k, data_set)} as varchar)"
+        for k in DATA_SETS[data_set].key
+    )
 
 
 def _good_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
@@ -932,6 +941,7 @@ def test_corpus_case(case: Case, tmp_path: Path, good_alone: dict[str, list[tupl
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     try:
         outcomes, misplaced = _load(con, landing)
+        submitted_ids.register_for_landing(con, landing)
 
         # The other jurisdictions' data loads exactly as it does alone.
         assert _good_rows(con) == good_alone
@@ -991,13 +1001,13 @@ def _assert_outcome(con, case: Case, o: FileOutcome) -> None:
     assert loaded == list(case.loaded)
     quarantined = _values(
         con,
-        "select source_row_number, column_name, rule, value from raw.quarantine "
+        "select source_row_number, column_name, rule, submitted(value) from raw.quarantine "
         f"where source_file = '{case.file}' and not row_loaded order by 1, 2",
     )
     assert quarantined == list(case.quarantined)
     notes = _values(
         con,
-        "select source_row_number, column_name, rule, value from raw.quarantine "
+        "select source_row_number, column_name, rule, submitted(value) from raw.quarantine "
         f"where source_file = '{case.file}' and row_loaded order by 1, 2",
     )
     assert notes == list(case.notes)
@@ -1043,10 +1053,12 @@ def test_rows_of_large_canonical_files_keep_their_spreadsheet_numbers(tmp_path):
     try:
         outcomes, _ = _load(con, landing)
         assert {o.status for o in outcomes.values()} == {PARTLY}
+        pseudonyms.install(con, pseudonyms.load_key(create=False))
         assert _values(
             con,
-            "select count(*), count(*) filter (where response_id <> jurisdiction_id || '-' || "
-            "source_row_number) from raw.tasc_responses",
+            "select count(*), count(*) filter (where response_id <> npcs_pseudonym("
+            "jurisdiction_id || '-' || source_row_number, jurisdiction_id, 'response')) "
+            "from raw.tasc_responses",
         ) == [(2 * (rows - 1), 0)]
         assert _values(
             con,

@@ -27,7 +27,9 @@ joined as (
         improvement_opportunities.rating,
         reviews.incident_type,
         reviews.cause_of_incident,
-        reviews.review_completed_date
+        reviews.review_completed_date,
+        improvement_opportunities.submission_id,
+        improvement_opportunities.source_row_number
 
     from improvement_opportunities
     left join reviews

@@ -20,7 +20,9 @@ final as (
         rating,
         incident_type,
         cause_of_incident,
-        review_completed_date
+        review_completed_date,
+        submission_id,
+        source_row_number
 
     from improvement_opportunities
 

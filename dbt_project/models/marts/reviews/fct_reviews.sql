@@ -33,7 +33,9 @@ final as (
         reviews.open_case_at_incident,
         reviews.prior_reports_count,
         coalesce(reviews_themes.ios_count, 0) as ios_count,
-        coalesce(reviews_themes.themes, cast([] as varchar [])) as themes
+        coalesce(reviews_themes.themes, cast([] as varchar [])) as themes,
+        reviews.submission_id,
+        reviews.source_row_number
 
     from reviews
     left join reviews_themes
