@@ -340,6 +340,8 @@ def main() -> None:
         return
 
     with tempfile.TemporaryDirectory(prefix="npcs-ingestion-bench-") as tmp:
+        # a throw-away pseudonym key for the measuring processes (never the partnership's)
+        os.environ.setdefault("NPCS_PSEUDONYM_KEY_FILE", str(Path(tmp) / "key" / "pseudonym.key"))
         csv_path = Path(tmp) / "tasc_responses.csv"
         start = time.perf_counter()
         write_csv(csv_path, args.rows)

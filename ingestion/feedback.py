@@ -1,9 +1,11 @@
 """What a data coordinator is told about a file: accepted or not, which rows, which rules.
 
 Used by ``npcs validate`` (before submitting: the same checks, nothing loaded) and after every
-load (one report per new file version, under ``<reports>/feedback/<jurisdiction>/``). Reports
-carry only what the ledger and quarantine hold — column names, rules, row numbers and masked
-values — never a dropped identifier's value.
+load (one report per new file version, under ``<reports>/feedback/<jurisdiction>/``). A load's
+report carries only what the ledger and quarantine hold — column names, rules, row numbers, the
+class of each offending value and what the rule expected — never a value. ``npcs validate``,
+which a coordinator runs on their own file on their own machine and which stores nothing, also
+shows each offending value as the file holds it.
 """
 
 from __future__ import annotations
@@ -21,19 +23,32 @@ from ingestion import identifiers, pseudonyms
 from ingestion.landing import SubmissionFile
 from ingestion.raw_loader import QUARANTINE_TABLE, FileOutcome, load_data_set
 from ingestion.readers import RAGGED_ROW_COLUMN
+from ingestion.validation import expected
 
 MAX_ROWS_LISTED = 200
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, submission_id: int | None) -> list[dict]:
-    if submission_id is None:
+def _quarantine(con: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> list[dict]:
+    """The rules the file version's rows broke: row, column, rule, the class of the value (never
+    the value: the warehouse does not keep it) and what the rule expected."""
+    if outcome.submission_id is None:
         return []
     rows = con.execute(
-        f"select source_row_number, column_name, rule, value from {QUARANTINE_TABLE} "
+        f"select source_row_number, column_name, rule, value_class from {QUARANTINE_TABLE} "
         "where submission_id = ? order by source_row_number, column_name limit ?",
-        [submission_id, MAX_ROWS_LISTED],
+        [outcome.submission_id, MAX_ROWS_LISTED],
     ).fetchall()
-    return [dict(zip(("row", "column", "rule", "value"), r)) for r in rows]
+    data_set = outcome.file.data_set
+    return [
+        {
+            "row": row,
+            "column": column,
+            "rule": rule,
+            "found": value_class,
+            "expected": expected(data_set, column, rule),
+        }
+        for row, column, rule, value_class in rows
+    ]
 
 
 def file_report(con: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> dict:
@@ -52,7 +67,7 @@ def file_report(con: duckdb.DuckDBPyConnection, outcome: FileOutcome) -> dict:
         "rows_quarantined": outcome.rows_quarantined,
         "reason": outcome.reason,
         "dropped_columns": outcome.dropped_columns,
-        "quarantined_rows": _quarantine(con, outcome.submission_id),
+        "quarantined_rows": _quarantine(con, outcome),
     }
 
 
@@ -73,7 +88,16 @@ def render_text(report: dict) -> str:
         if q["column"] == RAGGED_ROW_COLUMN:  # a row that does not fit the header: no value kept
             lines.append(f"  row {q['row']}: {q['rule']}")
             continue
-        lines.append(f"  row {q['row']}, column {q['column']}: {q['rule']} (value: {q['value']})")
+        found = f"{q['value']!r}" if q.get("value") is not None else q.get("found")
+        detail = "; ".join(
+            x
+            for x in (found and f"found {found}", q.get("expected") and f"expected {q['expected']}")
+            if x
+        )
+        lines.append(
+            f"  row {q['row']}, column {q['column']}: {q['rule']}"
+            + (f" ({detail})" if detail else "")
+        )
     if report["rows_quarantined"] > len(report["quarantined_rows"]):
         lines.append(f"  … first {len(report['quarantined_rows'])} rule breaks listed")
     return "\n".join(lines)
@@ -120,8 +144,12 @@ def validate_file(
                     ).fetchall()
                 con.execute("detach wh").fetchall()
             f = SubmissionFile(placed, jurisdiction_id, data_set)
-            result = load_data_set(con, data_set, [f], key=key)
+            shown: dict[tuple[str, int, str], str] = {}
+            result = load_data_set(con, data_set, [f], key=key, values_shown=shown)
             report = file_report(con, result.outcomes[0])
+            # the coordinator's own machine, their own file: each offending value as typed
+            for q in report["quarantined_rows"]:
+                q["value"] = shown.get((f.relative_path, q["row"], q["column"]))
         finally:
             con.close()
     # The path as given, unless a part of it shows an identifier: then the safe name the load

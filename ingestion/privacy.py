@@ -19,11 +19,13 @@ It errs towards dropping and redacting too much rather than too little.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 from ingestion import identifiers
 from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS
@@ -395,6 +397,91 @@ def mask(value: str | None, column: str) -> str | None:
 
 
 _ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# --------------------------------------------------------------------------------------------
+# The class of an offending value: what quarantine, notes and feedback keep instead of it
+# --------------------------------------------------------------------------------------------
+_WHOLE_RE = re.compile(r"[+-]?\d+")
+_DECIMAL_RE = re.compile(r"[+-]?\d*[.,]\d+")
+_WORD_RE = re.compile(r"[A-Za-z0-9_]+")
+_PSEUDONYM_RE = re.compile(r"(rv|io|rs)_[0-9a-f]{20}")
+_MULTI_CODE_COLUMNS = frozenset(
+    c.name for ds in DATA_SETS.values() for c in ds.columns if c.type == "codes"
+)
+_COLUMN_CODE_LISTS = {
+    c.name: c.code_list for ds in DATA_SETS.values() for c in ds.columns if c.code_list
+}
+
+
+def value_class(value: str | None, column: str) -> str | None:
+    """What the warehouse keeps of a value that broke a rule: its class, in words the product
+    writes — never the value. The only words taken from outside are codes of the column's own
+    code list (the partnership's vocabulary): a code in other capitals, the nearest code.
+
+    ``None`` for no value (a required value missing); ``SSN-like value`` (any identifier kind
+    the detector sees, and any value of a column whose header names one); ``ISO date``;
+    ``whole number`` / ``number with decimals`` (with the digits' count when long);
+    ``pseudonym``; ``code 'fatality' in other capitals``; ``word near code 'drowning'``;
+    ``word`` / ``text`` with their length.
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return "blank"
+    if normalise_header(column) in FREE_TEXT_COLUMNS:
+        return f"free text ({len(text)} characters)"
+    header_kind = header_identifier_kind(column)
+    if header_kind is not None:
+        return _kind_label("date" if header_kind == "date_of_birth" else header_kind)
+    if _PSEUDONYM_RE.fullmatch(text):
+        return "pseudonym"
+    if _ISO_DATE_RE.fullmatch(text):
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return "YYYY-MM-DD that is no calendar date"
+        return "ISO date"
+    kind = identifiers.value_kind(text) or contains_identifier(text)
+    if kind is not None:
+        return _kind_label(kind)
+    if _WHOLE_RE.fullmatch(text):
+        digits = len(text.lstrip("+-"))
+        sign = "negative " if text.startswith("-") else ""
+        return f"{sign}whole number" + (f" of {digits} digits" if digits > 4 else "")
+    if _DECIMAL_RE.fullmatch(text):
+        return "number with decimals"
+    codes = _codes_of(column)
+    if codes:
+        lowered = {c.lower(): c for c in codes}
+        if text.lower() in lowered:
+            return f"code {lowered[text.lower()]!r} in other capitals"
+        near = difflib.get_close_matches(text.lower(), list(lowered), n=1, cutoff=0.75)
+        if near:
+            return f"{_shape(text, column)} near code {lowered[near[0]]!r}"
+    return _shape(text, column)
+
+
+def _kind_label(kind: str) -> str:
+    return identifiers.withheld(kind).strip("[]").replace(" withheld", "")
+
+
+def _shape(text: str, column: str | None = None) -> str:
+    words = text.split()
+    if len(words) > 1:
+        return f"text of {len(words)} words"
+    if column in _MULTI_CODE_COLUMNS and ";" in text:
+        return f"list of {len([p for p in text.split(';') if p.strip()])} codes"
+    n = f"{len(text)} character" + ("" if len(text) == 1 else "s")
+    return f"word of {n}" if _WORD_RE.fullmatch(text) else f"code-like text of {n}"
+
+
+@functools.cache
+def _codes_of(column: str) -> tuple[str, ...]:
+    name = _COLUMN_CODE_LISTS.get(column)
+    return code_list(name) if name else ()
+
+
 _DATE_COLUMNS = frozenset(
     c.name for ds in DATA_SETS.values() for c in ds.columns if c.type == "date"
 )

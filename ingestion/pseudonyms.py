@@ -201,10 +201,11 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
 
 def pseudonymise_stored_ids(con: duckdb.DuckDBPyConnection) -> int:
     """Replace the submitted ids a warehouse stored before pseudonyms by their pseudonyms, in
-    place: every raw table's record ids, the restricted narratives' ``io_id``, quarantined id
-    values; and drop the gate results' sample keys (they quoted ids). Run once, the first time a
-    warehouse without a recorded key is loaded (a new warehouse has nothing to replace).
-    Returns the rows changed."""
+    place: every raw table's record ids, the restricted narratives' ``io_id``; and drop the gate
+    results' sample keys (they quoted ids). Quarantined values, ids among them, became their
+    class when the raw schema was brought up to date (``raw_loader.ensure_schema``). Run once,
+    the first time a warehouse without a recorded key is loaded (a new warehouse has nothing to
+    replace). Returns the rows changed."""
     from ingestion.core_data_set import DATA_SETS
 
     changed = 0
@@ -214,13 +215,6 @@ def pseudonymise_stored_ids(con: duckdb.DuckDBPyConnection) -> int:
             continue
         sets = ", ".join(f"{c} = {sql(c, 'jurisdiction_id', kind)}" for c, kind in ids.items())
         changed += con.execute(f"update raw.{ds.name} set {sets}").fetchone()[0]
-        if _table_exists(con, "raw", "quarantine"):
-            for column, kind in ids.items():
-                changed += con.execute(
-                    f"update raw.quarantine set value = {sql('value', 'jurisdiction_id', kind)} "
-                    "where data_set = ? and column_name = ? and value is not null",
-                    [ds.name, column],
-                ).fetchone()[0]
     if _table_exists(con, "restricted", "io_narratives"):
         changed += con.execute(
             f"update restricted.io_narratives set io_id = {sql('io_id', 'jurisdiction_id', 'io')}"

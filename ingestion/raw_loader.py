@@ -41,7 +41,7 @@ from ingestion import identifiers, privacy, pseudonyms
 from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS, DataSet
 from ingestion.landing import MisplacedFile, SubmissionFile
 from ingestion.layouts import LayoutError, layout_for
-from ingestion.reference import sharing_level
+from ingestion.reference import shares_narratives, sharing_level
 from ingestion.validation import (
     find_violations,
     normalized,
@@ -144,8 +144,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         f"""
         create table if not exists {QUARANTINE_TABLE} (
             submission_id bigint, source_file varchar, jurisdiction_id varchar, data_set varchar,
-            source_row_number integer, column_name varchar, rule varchar, value varchar,
-            row_loaded boolean
+            source_row_number integer, column_name varchar, rule varchar,
+            row_loaded boolean, value_class varchar
         )
         """,
     )
@@ -156,6 +156,16 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con,
         f"alter table {QUARANTINE_TABLE} add column if not exists row_loaded boolean default false",
     )
+    # value_class: what is kept of the offending value (privacy.value_class), never the value.
+    # A warehouse made before kept a masked value: it becomes its class, and the column goes.
+    _exec(con, f"alter table {QUARANTINE_TABLE} add column if not exists value_class varchar")
+    if "value" in _header_of(con, QUARANTINE_TABLE):
+        register_function(con, "npcs_value_class", privacy.value_class, arguments=2)
+        _exec(
+            con,
+            f"update {QUARANTINE_TABLE} set value_class = npcs_value_class(value, column_name)",
+        )
+        _exec(con, f"alter table {QUARANTINE_TABLE} drop column value")
     _exec(
         con,
         f"""
@@ -453,11 +463,16 @@ def load_data_set(
     progress: Callable[[str], None] | None = None,
     received_at: datetime | None = None,
     key: bytes | None = None,
+    values_shown: dict[tuple[str, int, str], str] | None = None,
 ) -> LoadResult:
     """Load the new file versions of one data set; see the module docstring for the steps.
 
     ``key`` is the pseudonym key (:mod:`ingestion.pseudonyms`); by default the partnership's,
     which must be the one the warehouse's stored pseudonyms were made with.
+
+    ``values_shown``, only for ``npcs validate`` (a coordinator checking their own file on their
+    own machine, nothing stored): filled with each offending value as the file holds it, by
+    (file, row, column) — record ids excepted (they are pseudonyms by then).
     """
     ds = DATA_SETS[data_set]
     for f in files:
@@ -468,7 +483,7 @@ def load_data_set(
     pseudonyms.install(con, key)
     try:
         pseudonyms.ensure_warehouse_key(con, key)
-        return _load(con, ds, files, progress, received_at)
+        return _load(con, ds, files, progress, received_at, values_shown)
     finally:
         pseudonyms.uninstall(con)
 
@@ -479,6 +494,7 @@ def _load(
     files: list[SubmissionFile],
     progress: Callable[[str], None] | None,
     received_at: datetime | None,
+    values_shown: dict[tuple[str, int, str], str] | None,
 ) -> LoadResult:
     data_set = ds.name
     received_at = received_at or datetime.now(UTC).replace(tzinfo=None)
@@ -546,7 +562,15 @@ def _load(
     samples = _samples(con, staged)
     # Trimmed, NULL when empty; a record id replaced by its pseudonym here, before any rule
     # runs, so the submitted id is never stored (not even in quarantine).
-    norm = ", ".join(_staged_column(ds.column(c)) for c in ds.column_names)
+    # Free text (the IO narrative) only of members that share it on the day of receipt.
+    sharing = sorted(
+        {
+            f.jurisdiction_id
+            for f in staged
+            if shares_narratives(f.jurisdiction_id, received_at.date())
+        }
+    )
+    norm = ", ".join(_staged_column(ds.column(c), sharing) for c in ds.column_names)
     plain_groups: dict[str, list[SubmissionFile]] = defaultdict(list)
     for f, st in staged.items():
         o = outcomes[f]
@@ -557,6 +581,7 @@ def _load(
             {"column": privacy.shown_header(d.column), "reason": d.reason} for d in dropped
         ]
         header = [h for h in st.header if h not in {d.column for d in dropped}]
+        o.dropped_columns += _unshared_text_columns(f, header, received_at.date())
         try:
             select = _canonical_select(f, header)
         except Exception as e:  # noqa: BLE001 - a layout that does not fit the file
@@ -633,6 +658,16 @@ def _load(
             "group by all order by all"
         ).fetchall():
             violations[file_].append((col, rule, n, first))
+        if values_shown is not None:
+            ids = [c.name for c in ds.columns if c.pseudonym]
+            for file_, row, col, value in con.execute(
+                "select _file, _row_number, column_name, value from _violations "
+                "where value is not null and not list_contains(?, column_name) "
+                "union all select _file, _row_number, column_name, value from _notes "
+                "where value is not null",
+                [ids],
+            ).fetchall():
+                values_shown[(file_, row, col)] = value
     rows_read = dict(con.execute("select _file, count(*) from _batch group by _file").fetchall())
     for f in loading:  # rows the reader left out were read too, and are quarantined
         if staged[f].ragged_rows:
@@ -699,20 +734,29 @@ def _load(
                     where nullif(trim(b.{_q(col)}), '') is not null
                     """,
                 )
-            # Rejected rows, in one statement; the offending value is masked in the database
-            # (privacy.mask as a function), so an identifier never reaches Python or the table.
+            # Rejected rows, in one statement: of the offending value only its class is kept
+            # (privacy.value_class, once per distinct value and column), never the value.
             if violations or notes:
-                register_function(con, "npcs_mask", privacy.mask, arguments=2)
+                register_function(con, "npcs_value_class", privacy.value_class, arguments=2)
                 _exec(
                     con,
                     f"""
-                    insert into {QUARANTINE_TABLE}
+                    insert into {QUARANTINE_TABLE} (submission_id, source_file, jurisdiction_id,
+                        data_set, source_row_number, column_name, rule, row_loaded, value_class)
+                    with classes as (
+                        select value, column_name,
+                               npcs_value_class(value, column_name) as value_class
+                        from (select distinct value, column_name from _violations
+                              union select distinct value, column_name from _notes)
+                    )
                     select fl.submission_id, v._file, fl._jurisdiction, ?, v._row_number,
-                           v.column_name, v.rule, npcs_mask(v.value, v.column_name), v.row_loaded
+                           v.column_name, v.rule, v.row_loaded, c.value_class
                     from (select *, false as row_loaded from _violations
                           union all by name
                           select *, true as row_loaded from _notes) v
                     join _files fl using (_file)
+                    left join classes c
+                        on c.column_name = v.column_name and c.value is not distinct from v.value
                     order by v._file, v._row_number, v.column_name
                     """,
                     [data_set],
@@ -772,13 +816,41 @@ def _load(
     return result
 
 
-def _staged_column(column) -> str:
-    """SQL staging one canonical column into ``_batch``: trimmed and NULL when empty, and a
-    record id as its pseudonym (:mod:`ingestion.pseudonyms`)."""
+def _staged_column(column, narrative_sharers: list[str]) -> str:
+    """SQL staging one canonical column into ``_batch``: trimmed and NULL when empty, a record
+    id as its pseudonym (:mod:`ingestion.pseudonyms`), free text only for the members that share
+    it (NULL for the others: it never reaches a table)."""
+    if column.type == "text":
+        members = ", ".join(_lit(j) for j in narrative_sharers)
+        if not members:
+            return f"cast(null as varchar) as {_q(column.name)}"
+        return (
+            f"case when _jurisdiction in ({members}) then nullif(trim({_q(column.name)}), '') "
+            f"end as {_q(column.name)}"
+        )
     if column.pseudonym is None:
         return normalized(column.name)
     value = f"nullif(trim({_q(column.name)}), '')"
     return f"{pseudonyms.sql(value, '_jurisdiction', column.pseudonym)} as {_q(column.name)}"
+
+
+def _unshared_text_columns(f: SubmissionFile, header: list[str], on: date) -> list[dict]:
+    """The free-text columns (the IO narrative) the file brings although its member does not
+    share them (``narrative_sharing.csv``): not kept, each with the reason, for the ledger."""
+    text = [c.name for c in DATA_SETS[f.data_set].columns if c.type == "text"]
+    if not text or shares_narratives(f.jurisdiction_id, on):
+        return []
+    brought = [c for c in text if c not in _missing_columns(f, header)]
+    return [
+        {
+            "column": c,
+            "reason": (
+                f"not kept: {f.jurisdiction_id} does not share IO narratives "
+                "(dbt_project/seeds/narrative_sharing.csv); the column was not stored"
+            ),
+        }
+        for c in brought
+    ]
 
 
 def _add_ragged_rows(

@@ -79,6 +79,19 @@ def sharing_level(jurisdiction_id: str, data_set: str, on: date) -> str:
     return "none"
 
 
+def shares_narratives(jurisdiction_id: str, on: date) -> bool:
+    """Whether a member shares its IO narratives on a date (``narrative_sharing.csv``): off
+    unless a row of that seed, in force on the date, says ``true``."""
+    for r in _read(SEEDS_DIR / "narrative_sharing.csv"):
+        if r["jurisdiction_id"] != jurisdiction_id:
+            continue
+        start = date.fromisoformat(r["effective_from"])
+        end = date.fromisoformat(r["effective_to"]) if r["effective_to"] else None
+        if start <= on and (end is None or on < end):
+            return r["is_shared"].strip().lower() == "true"
+    return False
+
+
 @cache
 def code_labels(name: str) -> dict[str, str]:
     """Code -> human label for one code list."""

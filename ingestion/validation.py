@@ -347,3 +347,42 @@ def replace_undeclared_labels(con: duckdb.DuckDBPyConnection, data_set: str, tab
                                     and d._label = {table}.{c})""",
         )
     _exec(con, "drop table if exists _declared")
+
+
+def expected(data_set: str, column: str, rule: str) -> str | None:
+    """What the rule ``rule`` expected of ``column``, in a coordinator's words (for feedback
+    reports and ``npcs validate``; everything in it is the contract's own vocabulary)."""
+    ds = DATA_SETS.get(data_set)
+    col = next((c for c in ds.columns if c.name == column), None) if ds else None
+    if rule == "required":
+        return "a value (this column is required)"
+    if rule.startswith("code list ") and col is not None and col.code_list:
+        codes = code_list(col.code_list)
+        if col.type == "codes":
+            listed = ", ".join(c for c in codes if c != "unknown")
+            return f"one or more of {listed}, separated by ';' — or 'unknown' alone"
+        return "one of " + ", ".join(codes)
+    if rule.startswith("type ") and col is not None:
+        return {
+            "date": "a date written YYYY-MM-DD (or the date format your layout declares)",
+            "integer": "a whole number",
+            "year": "a federal fiscal year written YYYY",
+            "boolean": "true or false (or the spellings your layout declares)",
+        }.get(col.type)
+    if rule.startswith("range ") and col is not None:
+        if col.min is not None and col.max is not None:
+            return f"a whole number from {col.min} to {col.max}"
+        return f"a whole number of at least {col.min}" if col.min is not None else None
+    if rule == "format YYYY-Qn":
+        return "a quarter written YYYY-Qn, e.g. 2024-Q3"
+    if rule == WAVE_RULE:
+        return "e.g. 2024-1, 2024-Q2, 2024-H1 or 2024-spring"
+    if rule == NUMBER_IDENTIFIER_RULE:
+        return "a count (no count in the core data set comes near nine digits)"
+    if rule == "duplicate key in file":
+        return "each key once in a file (a later file replaces earlier rows with the same key)"
+    if rule == "review not found in this jurisdiction":
+        return "the review_id of one of this jurisdiction's reviews (send the reviews first)"
+    if rule == "date in the future":
+        return "a date on or before the day the file is loaded"
+    return None

@@ -134,3 +134,70 @@ def as_submitted(column: str, data_set: str) -> str:
 def pseudonym_of(jurisdiction_id: str, kind: str, value: str) -> str:
     """The pseudonym the warehouse stores for an id the test submitted (the tests' fixed key)."""
     return pseudonyms.pseudonym(pseudonyms.load_key(create=False), jurisdiction_id, kind, value)
+
+
+# --- every id a landing zone submits -----------------------------------------------------------
+
+
+def _id_headers() -> dict[str, str]:
+    """Header (canonical or a layout's, lower case) -> canonical id column."""
+    import yaml
+
+    from npcs.settings import REPO_ROOT
+
+    ids = {c.name for ds in DATA_SETS.values() for c in ds.columns if c.pseudonym}
+    headers = {name: name for name in ids}
+    for path in (REPO_ROOT / "ingestion" / "layouts").glob("*.yml"):
+        for spec in (yaml.safe_load(path.read_text()) or {}).values():
+            for source, canonical in (spec.get("columns") or {}).items():
+                if canonical in ids:
+                    headers[str(source).strip().lower()] = canonical
+    return headers
+
+
+def submitted_ids(landing: Path) -> set[str]:
+    """Every record id (a value under an id column's header, canonical or a layout's) in every
+    CSV, JSON and XLSX file under ``landing``."""
+    import csv
+
+    headers = _id_headers()
+    out: set[str] = set()
+
+    def take(rows: list[list]) -> None:
+        for i, row in enumerate(rows):
+            names = [str(c).strip().lower() if c is not None else "" for c in row]
+            columns = [k for k, n in enumerate(names) if n in headers]
+            if columns:  # the header row: every row below it
+                for r in rows[i + 1 :]:
+                    out.update(
+                        str(r[k]).strip() for k in columns if k < len(r) and r[k] not in (None, "")
+                    )
+                return
+
+    for path in sorted(Path(landing).rglob("*")):
+        suffix = path.suffix.lower()
+        if not path.is_file():
+            continue
+        if suffix == ".xlsx":
+            from python_calamine import CalamineWorkbook
+
+            book = CalamineWorkbook.from_path(str(path))
+            for name in book.sheet_names:
+                take(book.get_sheet_by_name(name).to_python())
+        elif suffix == ".json":
+            text = path.read_text(encoding="utf-8", errors="replace")
+            try:
+                records = json.loads(text)
+            except ValueError:
+                records = [json.loads(line) for line in text.splitlines() if line.strip()]
+            for record in records if isinstance(records, list) else [records]:
+                for k, v in record.items() if isinstance(record, dict) else ():
+                    if str(k).strip().lower() in headers and v not in (None, ""):
+                        out.add(str(v).strip())
+        elif suffix == ".csv":
+            raw = path.read_bytes()
+            text = raw.decode("utf-8-sig", errors="replace")
+            first = text.split("\n", 1)[0]
+            delimiter = max((",", ";", "\t"), key=first.count)
+            take(list(csv.reader(text.splitlines(), delimiter=delimiter)))
+    return out

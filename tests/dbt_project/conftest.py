@@ -490,7 +490,7 @@ def write_quality(con: duckdb.DuckDBPyConnection) -> None:
     ):
         con.execute(
             "insert into raw.quarantine values (?, 'CT/reviews/2025-02.csv', 'CT', 'reviews', "
-            "3, ?, ?, 'x', false)",
+            "3, ?, ?, false, 'word of 1 characters')",
             [HELD_SUBMISSION_ID, column, rule],
         )
     reviews = dict(layer="raw", contract="raw/reviews.yml", dataset="raw.reviews", level="fail")

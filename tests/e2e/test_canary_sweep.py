@@ -2,7 +2,8 @@
 format and in file names; after a real refresh, publication, extracts, a release and a PostgreSQL
 load, scan every text column of every schema of the warehouse, the published copy and PostgreSQL,
 every file the product wrote (inside zip and Parquet too), the Dagster instance (event log,
-compute logs) and stdout/stderr. Zero hits.
+compute logs) and stdout/stderr. Zero hits — and no record id the landing zone submitted (each is
+stored only as its keyed pseudonym).
 
 The canaries and the planting are in tests/e2e/canaries.py. Every command runs as a process, as an
 engineer or a coordinator runs it, with its output captured and swept too. The test reports every
@@ -15,6 +16,7 @@ import functools
 import hashlib
 import io
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -31,7 +33,8 @@ import psycopg
 
 from npcs.settings import REPO_ROOT
 from tests.conftest import DEMO_AS_OF, copy_landing
-from tests.e2e.canaries import MISPLACED, Hit, Planted, covers, find, plant
+from tests.e2e.canaries import MISPLACED, Canary, Hit, Planted, covers, find, plant
+from tests.submitted_ids import submitted_ids
 
 NPCS = [sys.executable, "-m", "npcs.cli"]
 
@@ -122,13 +125,14 @@ class Ran:
     label: str  # the command, with planted files named by their place in the landing zone
     returncode: int
     output: str  # stdout and stderr
+    shows: Path | None = None  # the file whose own values the command may show (validate)
 
     def failed(self) -> str:
         last = " | ".join(self.output.strip().splitlines()[-6:])
         return f"npcs {self.label}: exit {self.returncode} ({last[:1200]})"
 
 
-def _npcs(site: Site, *args: str, label: str | None = None) -> Ran:
+def _npcs(site: Site, *args: str, label: str | None = None, shows: Path | None = None) -> Ran:
     proc = subprocess.run(
         [*NPCS, *args],
         env=site.env(),
@@ -137,7 +141,7 @@ def _npcs(site: Site, *args: str, label: str | None = None) -> Ran:
         text=True,
         timeout=1800,
     )
-    return Ran(label or " ".join(args), proc.returncode, f"{proc.stdout}\n{proc.stderr}")
+    return Ran(label or " ".join(args), proc.returncode, f"{proc.stdout}\n{proc.stderr}", shows)
 
 
 def _run_everything(site: Site, planted: list[Planted]) -> tuple[list[Ran], list[str]]:
@@ -155,8 +159,18 @@ def _run_everything(site: Site, planted: list[Planted]) -> tuple[list[Ran], list
     for p in planted:  # exit 1 (rows would be quarantined) is what these files should get
         args = [str(p.path), "--jurisdiction", p.jurisdiction, "--dataset", p.data_set]
         label = f"validate {p.path.relative_to(site.landing)}"
-        ran.append(_npcs(site, "validate", *args, "--warehouse", str(site.warehouse), label=label))
-        ran.append(_npcs(site, "validate", *args, "--json", label=f"{label} --json"))
+        ran.append(
+            _npcs(
+                site,
+                "validate",
+                *args,
+                "--warehouse",
+                str(site.warehouse),
+                label=label,
+                shows=p.path,
+            )
+        )
+        ran.append(_npcs(site, "validate", *args, "--json", label=f"{label} --json", shows=p.path))
     return ran, problems
 
 
@@ -166,8 +180,18 @@ def _run_everything(site: Site, planted: list[Planted]) -> tuple[list[Ran], list
 Hits = list[tuple[str, Hit]]
 
 
+# Every record id the landing zone submits (tests/submitted_ids.py): stored only as pseudonyms,
+# so none may be found anywhere either, as a whole token ("RV-000001" in "CT:RV-000001").
+SUBMITTED: set[str] = set()
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+
+
 def _text(where: str, text: str | None) -> Hits:
-    return [(where, h) for h in find(text or "")]
+    hits = [(where, h) for h in find(text or "")]
+    if SUBMITTED and text:
+        for token in sorted(set(_TOKEN.findall(text)) & SUBMITTED):
+            hits.append((where, Hit(Canary("submitted id", token), "as written")))
+    return hits
 
 
 def _q(name: str) -> str:
@@ -367,6 +391,9 @@ def test_no_planted_identifier_survives_anywhere(demo_landing, postgres_server, 
     assert _report(sweep_folder(demo_landing, "demo landing")) == []
     assert all(sweep_bytes(p.path.read_bytes(), p.path.name, "planted") for p in planted)
     assert all((site.landing / rel).exists() for rel in MISPLACED)
+    SUBMITTED.clear()
+    SUBMITTED.update(submitted_ids(site.landing))
+    assert len(SUBMITTED) > 1000  # the demo's review, IO and response ids, and planted ones
 
     start = time.time()
     ran, problems = _run_everything(site, planted)
@@ -374,7 +401,14 @@ def test_no_planted_identifier_survives_anywhere(demo_landing, postgres_server, 
 
     hits: Hits = []
     for r in ran:
-        hits += _text(f"output of `npcs {r.label}`", r.output)
+        found = _text(f"output of `npcs {r.label}`", r.output)
+        if r.shows is not None:
+            # `npcs validate` runs on the coordinator's own machine on their own file, stores
+            # nothing and may show that file's values back to them: but never another file's,
+            # nor anything the warehouse holds
+            own = [h.canary for _, h in sweep_bytes(r.shows.read_bytes(), r.shows.name, "")]
+            found = [(w, h) for w, h in found if not any(covers(c, h.canary) for c in own)]
+        hits += found
     for label, folder in site.outputs.items():
         hits += sweep_folder(folder, label)
     # dbt's per-invocation target folders (removed after each run) and partial-parse state

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from tests.conftest import DEMO_AS_OF, copy_landing
+from tests.submitted_ids import pseudonym_of
 
 PLANTED = {
     "child_name": "Jaquelyn Worthington",
@@ -32,8 +33,8 @@ def _plant(landing: Path) -> None:
     g = sorted((landing / "CT" / "improvement_opportunities").glob("*.csv"))[0]
     rows = list(csv.DictReader(g.open()))
     rows[0]["narrative"] = NARRATIVE
-    # A stray identifier as the whole value of a canonical identifier column: too few to drop
-    # the column, so the row is quarantined and its value masked.
+    # A stray identifier as the whole value of a record id: the row loads, the id is stored
+    # only as its keyed pseudonym.
     rows[1]["io_id"] = PLANTED["ssn"]
     with g.open("w", newline="") as out:
         w = csv.DictWriter(out, fieldnames=[*rows[0].keys()])
@@ -106,18 +107,19 @@ def test_planted_identifiers_are_stored_nowhere(demo_landing, tmp_path):
             "select dropped_columns from raw.submission_ledger where dropped_columns is not null"
         ).fetchall()
         stray = con.execute(
-            "select value from raw.quarantine where jurisdiction_id = 'CT' "
-            "and data_set = 'improvement_opportunities' and column_name = 'io_id' "
-            "and rule like 'opaque id%'"
+            "select count(*) from raw.improvement_opportunities where jurisdiction_id = 'CT' "
+            "and io_id = ?",
+            [pseudonym_of("CT", "io", PLANTED["ssn"])],
         ).fetchall()
         narratives = con.execute(
-            "select narrative_redacted from restricted.io_narratives where jurisdiction_id = 'CT'"
-            " and narrative_redacted like '%REDACTED%'"
+            "select narrative_redacted from restricted.io_narratives"
         ).fetchall()
     finally:
         con.close()
     recorded = " ".join(d[0] for d in dropped)
     for column in PLANTED:
         assert column in recorded  # the ledger says which column was dropped, not its values
-    assert narratives, "the planted narrative is kept only redacted"
-    assert stray == [("[SSN-like value withheld]",)]
+    # no member shares IO narratives in the demo (narrative_sharing.csv): none is kept at all
+    assert narratives == []
+    assert "does not share IO narratives" in recorded
+    assert stray == [(1,)]  # the SSN used as an id loaded, as its pseudonym only

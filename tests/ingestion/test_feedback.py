@@ -29,9 +29,16 @@ def test_validate_loads_nothing_and_names_row_column_and_rule(tmp_path):
     assert report["loaded"] is False
     assert report["status"] == "accepted_with_rejected_rows"
     assert (report["rows_read"], report["rows_loaded"], report["rows_quarantined"]) == (2, 1, 1)
-    assert report["quarantined_rows"] == [
-        {"row": 3, "column": "incident_type", "rule": "code list incident_type", "value": "alien"}
-    ]
+    [q] = report["quarantined_rows"]
+    # the coordinator's own file on their own machine: the value as typed, and what was expected
+    assert (q["row"], q["column"], q["rule"], q["value"]) == (
+        3,
+        "incident_type",
+        "code list incident_type",
+        "alien",
+    )
+    assert q["expected"] == "one of fatality, near_fatality, serious_injury, other_critical"
+    assert "found 'alien'; expected one of fatality" in render_text(report)
 
 
 def test_validate_reports_a_ragged_row_without_its_values(tmp_path):
@@ -45,7 +52,7 @@ def test_validate_reports_a_ragged_row_without_its_values(tmp_path):
         "missing or extra delimiter, or an unquoted value containing the delimiter"
     )
     assert report["quarantined_rows"] == [
-        {"row": 3, "column": "(row)", "rule": rule, "value": None}
+        {"row": 3, "column": "(row)", "rule": rule, "found": None, "expected": None, "value": None}
     ]
     assert report["reason"] == f"column (row), rule {rule}: 1 row(s), first row 3"
     text = render_text(report)
@@ -102,7 +109,16 @@ def test_feedback_is_written_per_new_file_version(tmp_path):
     assert len(written) == 1
     report = json.loads(written[0].read_text())
     assert report["status"] == "accepted_with_rejected_rows"
-    assert written[0].with_suffix(".txt").read_text().startswith("CT/reviews/a.csv: ACCEPTED")
+    assert report["file_version"] == result.outcomes[0].submission_id
+    text = written[0].with_suffix(".txt").read_text()
+    assert text.startswith(
+        f"CT/reviews/a.csv: ACCEPTED WITH REJECTED ROWS (file version {report['file_version']})"
+    )
+    # a stored report keeps the class of the value and what was expected, never the value
+    [q] = report["quarantined_rows"]
+    assert (q["found"], "value" in q) == ("word of 5 characters", False)
+    assert "alien" not in json.dumps(report) + text
+    assert "expected one of fatality" in text
     again = load_data_set(con, "reviews", discover(tmp_path / "landing", "reviews"))
     assert write_feedback(con, again.outcomes, tmp_path / "feedback") == []
 

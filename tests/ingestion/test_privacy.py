@@ -563,3 +563,66 @@ def test_mask_edge_cases():
     strong = ["email", "ssn", "phone", "address", "name"]
     for value in [v for k in strong for v in PLANTED[k]] + ["CASE-12345678", "#4455667"]:
         assert contains_identifier(mask(value, "review_id") or "") is None, value
+
+
+# --- what quarantine keeps of an offending value: its class, never the value ----------------------
+
+
+@pytest.mark.parametrize(
+    "value, column, cls",
+    [
+        ("alien", "incident_type", "word of 5 characters"),
+        ("Fatality", "incident_type", "code 'fatality' in other capitals"),
+        ("drowning_pool", "cause_of_incident", "word of 13 characters near code 'drowning'"),
+        ("07/17/2023", "incident_date", "date-like value"),
+        ("2024-02-30", "incident_date", "YYYY-MM-DD that is no calendar date"),
+        ("2024-06-11", "incident_date", "ISO date"),
+        ("078-05-1120", "child_age_years", "SSN-like value"),
+        ("123456789", "hires", "SSN-like value"),
+        ("18", "child_age_years", "whole number"),
+        ("-1", "child_age_years", "negative whole number"),
+        ("2.5", "rating", "number with decimals"),
+        ("Jane Doe", "org_unit", "name-like value"),
+        ("smith", "partner_agency", "word of 5 characters"),
+        ("white;martian", "child_race_ethnicity", "list of 2 codes"),
+        ("ops team north", "org_unit", "text of 3 words"),
+        ("HFD-2", "org_unit", "code-like text of 5 characters"),
+        ("rv_0123456789abcdef0123", "review_id", "pseudonym"),
+        ("anything at all", "narrative", "free text (15 characters)"),
+        (None, "incident_type", None),
+    ],
+)
+def test_the_class_of_an_offending_value(value, column, cls):
+    assert privacy.value_class(value, column) == cls
+
+
+# Shapes a member's export could hold; none may come back in its class, but a code of the
+# column's own code list (the partnership's vocabulary).
+_TRIED = [
+    "Okafor",
+    "okafor",
+    "JAQUELYN WORTHINGTON",
+    "O'Brien-McDonald",
+    "van der Berg",
+    "CT-078-05-1120",
+    "DOB-20160304",
+    "SURNAME-0412",
+    "first.last",
+    "HC 64 Box 12",
+    "County Road 12",
+    "j doe @ example . org",
+    "03 . 04 . 2016",
+    "Maria",
+    "x" * 80,
+]
+
+
+@pytest.mark.parametrize("value", _TRIED)
+@pytest.mark.parametrize("column", ["partner_agency", "org_unit", "child_age_years", "hires"])
+def test_no_offending_value_comes_back_in_its_class(value, column):
+    cls = privacy.value_class(value, column)
+    assert cls is not None
+    words = {w for w in re.split(r"[^a-z0-9]+", value.lower()) if len(w) > 2}
+    vocabulary = {c for name in ("partner_agency",) for c in code_list(name)}
+    shown = {w for w in re.split(r"[^a-z0-9]+", cls.lower()) if len(w) > 2}
+    assert not (words & shown) - set(re.split(r"[^a-z0-9]+", " ".join(vocabulary))), (value, cls)

@@ -124,7 +124,13 @@ def test_pseudonyms_differ_by_key_jurisdiction_and_kind():
 # --- loads ------------------------------------------------------------------------------------
 
 
-def test_ids_holding_identifiers_load_as_pseudonyms_and_are_stored_nowhere(tmp_path, key_file):
+def test_ids_holding_identifiers_load_as_pseudonyms_and_are_stored_nowhere(
+    tmp_path, key_file, monkeypatch
+):
+    import ingestion.raw_loader
+
+    # CT shares its narratives here (none does in the demo): the narrative is keyed by pseudonym
+    monkeypatch.setattr(ingestion.raw_loader, "shares_narratives", lambda j, on: j == "CT")
     landing = tmp_path / "landing"
     _write(landing, "CT", "reviews", "r.csv", [REVIEW_HEADER, _review(SSN_ID), _review(NAME_ID)])
     _write(
@@ -153,13 +159,9 @@ def test_ids_holding_identifiers_load_as_pseudonyms_and_are_stored_nowhere(tmp_p
     assert con.execute(
         "select count(*) from raw.improvement_opportunities i join raw.reviews r using (review_id)"
     ).fetchone() == (2,)
-    # the reference that finds no review is quarantined under its pseudonym, not the id
-    assert con.execute("select column_name, rule, value from raw.quarantine").fetchall() == [
-        (
-            "review_id",
-            "review not found in this jurisdiction",
-            pseudonyms.pseudonym(key, "CT", "review", "NOT-A-REVIEW"),
-        )
+    # the reference that finds no review is quarantined as a pseudonym, never the id
+    assert con.execute("select column_name, rule, value_class from raw.quarantine").fetchall() == [
+        ("review_id", "review not found in this jurisdiction", "pseudonym")
     ]
     assert con.execute("select io_id from restricted.io_narratives").fetchall() == [
         (pseudonyms.pseudonym(key, "CT", "io", f"{NAME_ID}-IO"),)
@@ -239,7 +241,8 @@ def test_a_survey_wave_is_kept_only_in_a_known_shape(tmp_path, key_file, wave, o
 
 def test_a_warehouse_loaded_before_pseudonyms_has_its_stored_ids_replaced(tmp_path, key_file):
     """A warehouse from before this change holds submitted ids: the first load replaces them in
-    place (raw, narratives, quarantined ids, gate samples), so a correction still replaces."""
+    place (raw, narratives, gate samples), so a correction still replaces; quarantined values
+    become their class."""
     landing = tmp_path / "landing"
     _write(landing, "CT", "reviews", "r.csv", [REVIEW_HEADER, _review("R1", 3)])
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
@@ -247,9 +250,12 @@ def test_a_warehouse_loaded_before_pseudonyms_has_its_stored_ids_replaced(tmp_pa
     # as the loader stored it before: the submitted id, no key recorded
     con.execute("update raw.reviews set review_id = 'R1'")
     con.execute("insert into restricted.io_narratives values ('CT', 'IO-R1', 1, 'a note')")
+    # and a quarantine that kept (masked) values
+    con.execute("alter table raw.quarantine add column value varchar")
     con.execute(
-        "insert into raw.quarantine values (1, 'CT/reviews/r.csv', 'CT', 'reviews', 3, "
-        "'review_id', 'duplicate key in file', 'R1', false)"
+        "insert into raw.quarantine (submission_id, source_file, jurisdiction_id, data_set, "
+        "source_row_number, column_name, rule, row_loaded, value) values (1, 'CT/reviews/r.csv', "
+        "'CT', 'reviews', 3, 'incident_type', 'code list incident_type', false, 'Jane Doe')"
     )
     con.execute('update quality.check_results set sample = \'[{"review_id": "R1"}]\'')
     con.execute(f"drop table {pseudonyms.FINGERPRINT_TABLE}")
@@ -264,6 +270,10 @@ def test_a_warehouse_loaded_before_pseudonyms_has_its_stored_ids_replaced(tmp_pa
     assert con.execute("select io_id from restricted.io_narratives").fetchall() == [
         (pseudonyms.pseudonym(key, "CT", "io", "IO-R1"),)
     ]
-    assert con.execute("select value from raw.quarantine").fetchall() == [(r1,)]
+    # the values became their class, the column is gone
+    assert con.execute("select value_class from raw.quarantine").fetchall() == [
+        ("name-like value",)
+    ]
+    assert "value" not in [r[0] for r in con.execute("describe raw.quarantine").fetchall()]
     assert con.execute("select count(sample) from quality.check_results").fetchone() == (0,)
     assert con.execute(f"select count(*) from {pseudonyms.FINGERPRINT_TABLE}").fetchone() == (1,)

@@ -56,9 +56,11 @@ def test_good_rows_load_with_lineage_and_bad_rows_are_quarantined(tmp_path, con)
     assert "headcount_start" in me.reason and "type integer" in me.reason
     assert "required columns missing" in by_file["WY/workforce/c.csv"].reason
     quarantined = con.execute(
-        "select source_file, source_row_number, column_name, rule, value from raw.quarantine"
+        "select source_file, source_row_number, column_name, rule, value_class from raw.quarantine"
     ).fetchall()
-    assert quarantined == [("ME/workforce/b.csv", 3, "headcount_start", "type integer", "five")]
+    assert quarantined == [
+        ("ME/workforce/b.csv", 3, "headcount_start", "type integer", "word of 4 characters")
+    ]
     rows = con.execute(
         "select jurisdiction_id, source_file, source_row_number, headcount_end, "
         "length(file_sha256) from raw.workforce order by jurisdiction_id, source_row_number"
@@ -138,10 +140,10 @@ def test_ragged_rows_are_quarantined_whole_and_the_other_rows_load(tmp_path, con
     nine = f"row has 9 values but the header row has 8 columns (comma delimiter) — {hint}"
     seven = f"row has 7 values but the header row has 8 columns (comma delimiter) — {hint}"
     assert con.execute(
-        "select source_row_number, column_name, rule, value from raw.quarantine order by 1"
+        "select source_row_number, column_name, rule, value_class from raw.quarantine order by 1"
     ).fetchall() == [
         (3, "(row)", nine, None),
-        (4, "headcount_start", "type integer", "five"),
+        (4, "headcount_start", "type integer", "word of 4 characters"),
         (5, "(row)", seven, None),
     ]
     assert me.reason == (
@@ -244,8 +246,8 @@ def _load_both_ways(tmp_path, monkeypatch, files: dict[str, list[str]]) -> list[
                     "from raw.workforce order by all"
                 ).fetchall(),
                 "quarantine": con.execute(
-                    "select source_file, source_row_number, column_name, rule, value, row_loaded "
-                    "from raw.quarantine order by all"
+                    "select source_file, source_row_number, column_name, rule, value_class, "
+                    "row_loaded from raw.quarantine order by all"
                 ).fetchall(),
                 "ledger": con.execute(
                     "select source_file, status, rows_read, rows_loaded, rows_quarantined, reason "
@@ -289,3 +291,63 @@ def test_the_one_scan_stores_what_the_reader_alone_stores(tmp_path, monkeypatch)
     ct = [(r[2], r[3]) for r in together["rows"] if r[0] == "CT"]
     assert ct == [(2, "2024-Q1"), (6, "2024-Q2")]  # row 3 had no value at all: skipped
     assert {r[1] for r in together["quarantine"] if r[0].startswith("CT")} == {4, 5}
+
+
+def test_narratives_are_kept_only_while_the_member_shares_them(tmp_path, monkeypatch, con):
+    """narrative_sharing.csv is effective-dated like the sharing levels and off by default: a
+    narrative is kept (redacted, restricted) only from a member that shares on the day of
+    receipt; otherwise the column is not stored, and the ledger says why."""
+    import shutil
+    from datetime import date, datetime
+
+    from ingestion import reference
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(reference.SEEDS_DIR, seeds)
+    (seeds / "narrative_sharing.csv").write_text(
+        "jurisdiction_id,is_shared,effective_from,effective_to\n"
+        "CT,true,2024-01-01,2024-07-01\nCT,false,2024-07-01,\n"
+    )
+    monkeypatch.setattr(reference, "SEEDS_DIR", seeds)
+    assert reference.shares_narratives("CT", date(2024, 3, 1))
+    assert not reference.shares_narratives("CT", date(2024, 8, 1))
+    assert not reference.shares_narratives("ME", date(2024, 3, 1))
+
+    landing = tmp_path / "landing"
+    reviews = landing / "CT" / "reviews"
+    reviews.mkdir(parents=True)
+    (reviews / "r.csv").write_text(
+        ",".join(DATA_SETS["reviews"].column_names)
+        + "\nR1,fatality,2024-01-05,2024-04-20,suid_sleep,neglect,0,female,white,true,1,true,"
+        + "false\n"
+    )
+    load_data_set(con, "reviews", discover(landing, "reviews"), received_at=datetime(2024, 5, 1))
+    ios = landing / "CT" / "improvement_opportunities"
+    ios.mkdir(parents=True)
+    header = ",".join(DATA_SETS["improvement_opportunities"].column_names)
+    (ios / "a.csv").write_text(f"{header}\nIO1,R1,other,team,,1,Worker met Ruth Quennell\n")
+    first = load_data_set(
+        con,
+        "improvement_opportunities",
+        discover(landing, "improvement_opportunities"),
+        received_at=datetime(2024, 5, 1),
+    )
+    assert first.outcomes[0].dropped_columns == []
+    (ios / "b.csv").write_text(f"{header}\nIO2,R1,other,team,,1,Worker met Ruth Quennell\n")
+    later = load_data_set(
+        con,
+        "improvement_opportunities",
+        discover(landing, "improvement_opportunities"),
+        received_at=datetime(2024, 8, 1),
+    )
+    [b] = [o for o in later.outcomes if o.status != "unchanged"]
+    assert b.rows_loaded == 1
+    assert b.dropped_columns == [
+        {
+            "column": "narrative",
+            "reason": "not kept: CT does not share IO narratives "
+            "(dbt_project/seeds/narrative_sharing.csv); the column was not stored",
+        }
+    ]
+    kept = con.execute("select narrative_redacted from restricted.io_narratives").fetchall()
+    assert len(kept) == 1 and "Quennell" not in kept[0][0]  # the first only, redacted

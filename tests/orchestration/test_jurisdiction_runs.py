@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from orchestration.defs.partitions import JURISDICTION_PARTITIONS, sync_partitions
+from tests.submitted_ids import pseudonym_of
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -329,7 +330,8 @@ def test_a_reviews_file_publishes_through_the_reviews_marts_and_leaves_the_other
     assert {"publishing/published_warehouse", "reporting/partnership_report"} <= rebuilt
     assert not any(k.startswith(("workforce/", "equity/", "reference/")) for k in rebuilt)
     assert len(rebuilt) < len(everything)
+    new_review = pseudonym_of("CT", "review", "CT-NEW-0001")
     assert _rows(
-        warehouse, "select count(*) from reviews.fct_reviews where review_id = 'CT-NEW-0001'"
+        warehouse, f"select count(*) from reviews.fct_reviews where review_id = '{new_review}'"
     ) == [(1,)]
     assert _rows(warehouse, "select * from workforce.agg_tasc_scores order by all") == workforce

@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from tests.conftest import DEMO_AS_OF
+from tests.submitted_ids import pseudonym_of
 
 pytestmark = pytest.mark.usefixtures("demo_refresh")
 
@@ -122,7 +123,10 @@ def test_corrections_leave_the_release_reproducible_and_diff_lists_them(
     reviews = next(t for t in d.tables if t.table == "reviews.fct_reviews")
     assert (reviews.added, reviews.removed, reviews.changed) == (1, 0, 1)
     text = "\n".join(reviews.examples)
-    assert changed_id in text and "cause_of_incident" in text and added_id in text
+    # the examples name rows by key, the record id as its pseudonym (never the submitted id)
+    changed, added = (pseudonym_of("CT", "review", i) for i in (changed_id, added_id))
+    assert changed in text and "cause_of_incident" in text and added in text
+    assert changed_id not in text and added_id not in text
     assert next(t for t in d.tables if t.table == "workforce.agg_tasc_scores").differs is False
 
     # The command line says the same, with exit code 3 (something would change).
