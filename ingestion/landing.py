@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion import identifiers
+from ingestion import vocabulary
 from ingestion.core_data_set import DATA_SETS
 from ingestion.readers import SUFFIX_FORMATS
 
@@ -27,16 +27,16 @@ class SubmissionFile:
     data_set: str
 
     @functools.cached_property
-    def name_withheld_because(self) -> str | None:
-        """Why the file's own name is not stored (it shows an identifier), or None."""
-        kind = identifiers.file_name_kind(self.path.name)
-        return None if kind is None else identifiers.KINDS[kind]
+    def name_is_kept(self) -> bool:
+        """Whether the file's own name may be stored: every word of it is in the partnership's
+        vocabulary (:mod:`ingestion.vocabulary`) and the detector sees no identifier in it."""
+        return vocabulary.file_stem_is_safe(self.path.name, self.jurisdiction_id)
 
     @property
     def name(self) -> str:
-        """The file name the warehouse stores and shows: the name as given, or — when it shows
-        a personal identifier — ``<data set>_<first 12 hex digits of its SHA-256><suffix>``."""
-        if self.name_withheld_because is None:
+        """The file name the warehouse stores and shows: the name as given when every word of it
+        is known, else ``<data set>_<first 12 hex digits of its SHA-256><suffix>``."""
+        if self.name_is_kept:
             return self.path.name
         return safe_file_name(self.data_set, self.sha256(), self.path.suffix)
 
@@ -48,13 +48,14 @@ class SubmissionFile:
 
     @property
     def name_note(self) -> str | None:
-        """What the coordinator is told when the file's name is withheld."""
-        if self.name_withheld_because is None:
+        """What the coordinator is told when the file's name is not kept."""
+        if self.name_is_kept:
             return None
         return (
-            f"the file's name looks like it holds a {self.name_withheld_because}, so it is not "
-            f"stored: the file is recorded as {self.name}. Name files by data set and period "
-            "(e.g. reviews_2024-Q3.csv), never by a person"
+            "the file's name holds words outside the partnership's vocabulary (data sets, "
+            "columns, codes, periods and ordinary words such as final, export or corrected), so "
+            f"it is not stored: the file is recorded as {self.name}. Name files by data set and "
+            "period (e.g. reviews_2024-Q3.csv), never by a person"
         )
 
     def sha256(self) -> str:
@@ -80,17 +81,19 @@ def safe_file_name(data_set: str | None, sha256: str | None, suffix: str) -> str
 
 
 def _safe_relative(root: Path, rel: Path, registry: Iterable[str]) -> str:
-    """``rel`` as it may be stored: each part that shows an identifier replaced (a file by its
-    data set and content hash, a folder by ``[… withheld]``). Registered jurisdiction ids and
-    data set names are allow-listed: they are stored as they are."""
+    """``rel`` as it may be stored: registered jurisdiction ids and data set names as they are;
+    any other folder as itself only when its words are all in the vocabulary (else
+    ``(unregistered folder)`` where a jurisdiction goes, ``(folder)`` elsewhere); the file's name
+    likewise (else its data set and content hash)."""
     parts = list(rel.parts)
+    jurisdiction = parts[0] if len(parts) > 1 and parts[0] in registry else None
     for i, part in enumerate(parts[:-1]):
-        if part in registry or part in DATA_SETS:
+        if (i == 0 and part in registry) or (i == 1 and part in DATA_SETS):
             continue
-        if (kind := identifiers.file_name_kind(part)) is not None:
-            parts[i] = identifiers.withheld(kind)
+        if not vocabulary.name_is_safe(part, jurisdiction):
+            parts[i] = vocabulary.LABEL_UNREGISTERED_FOLDER if i == 0 else vocabulary.LABEL_FOLDER
     last = parts[-1]
-    if identifiers.file_name_kind(last) is not None:
+    if not vocabulary.file_stem_is_safe(last, jurisdiction):
         try:
             digest = file_sha256(root / rel)
         except OSError:
@@ -137,10 +140,15 @@ def scan(root: Path) -> tuple[list[SubmissionFile], list[MisplacedFile]]:
         rel_str = _safe_relative(root, rel, registry)
         jurisdiction_id = rel.parts[0] if len(rel.parts) > 1 else None
         ds = rel.parts[1] if len(rel.parts) > 2 else None
+        # the folder names as they may be shown (a folder that is not a registered jurisdiction
+        # or a data set is shown only when its words are known); the ledger stores only a
+        # registered jurisdiction and a known data set
+        shown_jurisdiction = rel_str.split("/")[0] if jurisdiction_id is not None else None
+        shown_ds = rel_str.split("/")[1] if ds is not None else None
         if jurisdiction_id is not None and jurisdiction_id not in registry:
-            jurisdiction_id = rel_str.split("/")[0]
+            jurisdiction_id = None
         if ds is not None and ds not in DATA_SETS:
-            ds = rel_str.split("/")[1]
+            ds = None
 
         def reject(reason: str, _rel=rel_str, _j=jurisdiction_id, _d=ds) -> None:
             misplaced.append(MisplacedFile(_rel, _j, _d, reason))
@@ -159,11 +167,12 @@ def scan(root: Path) -> tuple[list[SubmissionFile], list[MisplacedFile]]:
             )
         elif jurisdiction_id not in registry:
             reject(
-                f"{rel_str}: unknown jurisdiction folder {jurisdiction_id!r} (not in the registry)"
+                f"{rel_str}: unknown jurisdiction folder {shown_jurisdiction!r} (not in the "
+                "registry; folders are named by registered jurisdiction id, e.g. CT)"
             )
         elif ds not in DATA_SETS:
             reject(
-                f"{rel_str}: unknown data set folder {ds!r}; expected one of "
+                f"{rel_str}: unknown data set folder {shown_ds!r}; expected one of "
                 + ", ".join(DATA_SETS)
             )
         elif not target.is_file():

@@ -508,14 +508,21 @@ def header_looks_like_data(
 ) -> str | None:
     """Why ``header`` reads as a data row rather than a header row, or None.
 
-    A header row that holds an identifier (an SSN, a date, an e-mail, a name …), or in which at
-    least two cells — and at least a quarter of them — are numbers, dates, periods, booleans or
-    codes of the core data set's code lists, is the first record of a file without a header.
+    A row that names as many known columns (canonical, or the layout's) as the data set requires
+    is a header row. Otherwise, one that holds an identifier (an SSN, a date, an e-mail, a name …),
+    or in which at least two cells — and at least a quarter of them — are numbers, dates, periods,
+    booleans or codes of the core data set's code lists, is the first record of a file without a
+    header.
     The reason never quotes a cell.
     """
     known = _canonical_compacts(data_set, frozenset(mapped or ()))
     cells = [h.strip() for h in header if h and h.strip() and _compact(h) not in known]
     if not cells:
+        return None
+    # A row that names as many known columns as the data set requires is a header row, whatever
+    # its other cells hold (an extra column headed by a name is dropped, not the file).
+    named = sum(1 for h in header if h and h.strip() and _compact(h) in known)
+    if named >= len(DATA_SETS[data_set].required_columns):
         return None
     codes = _all_codes()
     identifying = [h for h in cells if identifiers.value_kind(h)]

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingestion import identifiers, privacy, pseudonyms
+from ingestion import privacy, pseudonyms, vocabulary
 from ingestion.core_data_set import DATA_SETS, LINEAGE_COLUMNS, DataSet
 from ingestion.landing import MisplacedFile, SubmissionFile
 from ingestion.layouts import LayoutError, layout_for
@@ -402,7 +402,11 @@ def _stage_one(con: duckdb.DuckDBPyConnection, f: SubmissionFile, index: int) ->
         result = read_submission(con, f.path, options, table=table)
     except UnreadableFile as e:
         # A reader's message may quote a header cell: only what passes the detector is shown.
-        raise FileRejected(f"{f.relative_path}: {identifiers.scrub(str(e))}") from e
+        # A reader's message may quote a header cell or a sheet name: only names whose every
+        # word is in the vocabulary stay (ingestion/vocabulary.py), the detector after that.
+        raise FileRejected(
+            f"{f.relative_path}: {vocabulary.scrub_message(str(e), f.jurisdiction_id)}"
+        ) from e
     return _Staged(table, "true", list(result.columns), list(result.ragged_rows))
 
 
@@ -577,9 +581,13 @@ def _load(
         dropped = privacy.identifier_columns(st.header, samples[f], f.data_set, canonical)
         # The ledger and feedback keep a dropped column's header only when the header itself
         # passed the identifier detector (a header that is a person's name is shown by class).
-        o.dropped_columns = [
-            {"column": privacy.shown_header(d.column), "reason": d.reason} for d in dropped
-        ]
+        # The ledger and feedback keep a dropped column's header only when every word of it is
+        # in the vocabulary; else its position ("column 7").
+        shown = {
+            h: vocabulary.shown_name(h, f"column {i + 1}", f.jurisdiction_id)
+            for i, h in enumerate(st.header)
+        }
+        o.dropped_columns = [{"column": shown[d.column], "reason": d.reason} for d in dropped]
         header = [h for h in st.header if h not in {d.column for d in dropped}]
         o.dropped_columns += _unshared_text_columns(f, header, received_at.date())
         try:
@@ -597,7 +605,7 @@ def _load(
             if dropped and set(missing) - _missing_columns(f, st.header):
                 o.reason += (
                     " (the privacy firewall dropped "
-                    + "; ".join(f"{privacy.shown_header(d.column)!r}: {d.reason}" for d in dropped)
+                    + "; ".join(f"{shown[d.column]!r}: {d.reason}" for d in dropped)
                     + ")"
                 )
             hint = _looks_like(header, ds.name)

@@ -503,7 +503,10 @@ def _csv_header(
     try:
         names = next(csv.reader(io.StringIO(header), delimiter=delimiter, strict=True))
     except csv.Error as e:
-        raise UnreadableFile(f"the header row cannot be read as CSV ({e})") from None
+        # (the csv module's message is not passed on: it may quote the row)
+        raise UnreadableFile(
+            f"the header row cannot be read as CSV ({type(e).__name__}); check its quotes"
+        ) from None
     names = [n.strip() for n in names]
     _check_names(names, lambda i: f"column {i + 1}", header_check=header_check)
     return names, delimiter
@@ -560,7 +563,8 @@ def _csv_error(e: duckdb.Error, delimiter: str) -> UnreadableFile:
         return UnreadableFile(f"{row} is too long (over 2 MB); is a quote left open before it?")
     if "unicode" in msg.lower():
         return UnreadableFile(f"{row} is not valid text in the file's encoding")
-    return UnreadableFile(f"the file cannot be read as CSV: {msg.splitlines()[0]}")
+    # DuckDB's own message may quote the row it stopped at: only where it stopped is passed on
+    return UnreadableFile(f"{row} cannot be read as CSV (check its quotes and delimiters)")
 
 
 def _read_csv(
@@ -910,7 +914,7 @@ def _sheet_rows(workbook, sheet: str) -> tuple[int, Iterator[list]]:
     try:
         data = workbook.get_sheet_by_name(sheet)
     except CalamineError as e:
-        raise UnreadableFile(f"sheet '{sheet}' cannot be read ({e})") from None
+        raise UnreadableFile(f"sheet '{sheet}' cannot be read ({type(e).__name__})") from None
     if data.start is None:
         return 0, iter(())
     # iter_rows yields every row from the top of the sheet (row 1 first, empty rows as lists of

@@ -27,7 +27,7 @@ from ingestion.raw_loader import load_data_set
 from ingestion.reference import code_list
 
 ROWS = 600_000  # ~58 MB of CSV: staging ~1 s, the raw insert ~0.7 s on 2 cores
-BIG = "CT/tasc_responses/big.csv"
+BIG = "CT/tasc_responses/tasc_responses_2024.csv"
 WORKFORCE = "CT/workforce/w.csv"
 KILL_AT_PERCENT = 30  # how far a killed statement has got, by DuckDB's query_progress
 TIMEOUT_S = 120

@@ -173,6 +173,46 @@ def test_ids_holding_identifiers_load_as_pseudonyms_and_are_stored_nowhere(
         assert submitted.encode() not in data, submitted
 
 
+# Ids that hold an identifier in shapes nobody listed: each loads as a pseudonym, none is kept.
+ID_SHAPES = (
+    "DOB-20160304",
+    "CT-078.05.1120",
+    "MEDICAID 88120455",
+    "zwaluw-0412",
+    "tobias.quennell",
+    "Quennell, Tobias",
+    "078051120",
+)
+
+
+def test_ids_of_any_shape_load_and_none_is_stored(tmp_path, key_file):
+    landing = tmp_path / "landing"
+    _write(
+        landing, "CT", "reviews", "r.csv", [REVIEW_HEADER, *(_review(f'"{i}"') for i in ID_SHAPES)]
+    )
+    items = ",".join(["4"] * 7 + ["3"] * 4 + ["3"] * 3 + ["2"] * 5 + ["4"])
+    _write(
+        landing,
+        "CT",
+        "tasc_responses",
+        "t.csv",
+        [TASC_HEADER, *(f'"{i}",2024-1,2024-03-05,U01,caseworker,1_2y,{items}' for i in ID_SHAPES)],
+    )
+    warehouse = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(warehouse))
+    assert _load(con, landing, "reviews").rows_loaded == len(ID_SHAPES)
+    assert _load(con, landing, "tasc_responses").rows_loaded == len(ID_SHAPES)
+    key = pseudonyms.load_key()
+    assert sorted(
+        r[0] for r in con.execute("select response_id from raw.tasc_responses").fetchall()
+    ) == sorted(pseudonyms.pseudonym(key, "CT", "response", i) for i in ID_SHAPES)
+    con.close()
+    wal = Path(f"{warehouse}.wal")
+    data = (warehouse.read_bytes() + (wal.read_bytes() if wal.exists() else b"")).lower()
+    for fragment in ("20160304", "078.05", "88120455", "zwaluw", "quennell", "078051120"):
+        assert fragment.encode() not in data, fragment
+
+
 def test_a_corrected_file_keys_its_rows_by_the_same_pseudonyms(tmp_path, key_file):
     landing = tmp_path / "landing"
     _write(landing, "CT", "reviews", "r.csv", [REVIEW_HEADER, _review("R1", 3), _review("R2", 4)])

@@ -199,20 +199,21 @@ def test_files_out_of_place_are_rejected_with_one_reason_each(tmp_path, con):
     (landing / "CT" / "budgets").mkdir()
     (landing / "CT" / "budgets" / "b.csv").write_text("x\n1\n")
     (landing / "CT" / "reviews" / "notes.docx").write_bytes(b"PK\x03\x04")
-    (landing / "loose.csv").write_text("x\n1\n")
+    (landing / "final.csv").write_text("x\n1\n")
     outside = tmp_path / "secret.csv"
     outside.write_text("x\n1\n")
-    (landing / "CT" / "reviews" / "link.csv").symlink_to(outside)
+    (landing / "CT" / "reviews" / "copy.csv").symlink_to(outside)
 
     placed, misplaced = scan(landing)
 
     assert [f.relative_path for f in placed] == ["CT/reviews/r.csv"]
     reasons = {m.relative_path: m.reason for m in misplaced}
-    assert "unknown jurisdiction folder" in reasons["ZZ-NOWHERE/reviews/a.csv"]
-    assert "unknown data set folder" in reasons["CT/budgets/b.csv"]
+    # a folder that is not a registered jurisdiction is not named (it could be a family's)
+    assert "unknown jurisdiction folder" in reasons["(unregistered folder)/reviews/a.csv"]
+    assert "unknown data set folder" in reasons["CT/(folder)/b.csv"]  # "budgets": not a known word
     assert "unsupported file type" in reasons["CT/reviews/notes.docx"]
-    assert "not in a <jurisdiction>/<data set>/ folder" in reasons["loose.csv"]
-    assert "outside the landing zone" in reasons["CT/reviews/link.csv"]
+    assert "not in a <jurisdiction>/<data set>/ folder" in reasons["final.csv"]
+    assert "outside the landing zone" in reasons["CT/reviews/copy.csv"]
 
     from datetime import datetime
 
