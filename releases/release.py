@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingestion.core_data_set import LINEAGE_COLUMNS
 from releases.build import (
     Built,
     ReleaseError,
@@ -196,6 +197,9 @@ class ReleaseDiff:
         return any(t.differs for t in self.tables) or bool(self.headline_changes)
 
 
+LINEAGE = frozenset(name for name, _ in LINEAGE_COLUMNS) - {"jurisdiction_id"}
+
+
 def _diff_table(
     con: duckdb.DuckDBPyConnection, table: str, frozen: Path, key: list[str]
 ) -> TableDiff:
@@ -216,7 +220,9 @@ def _diff_table(
     on = " and ".join(f'o."{k}" is not distinct from n."{k}"' for k in key)
     (d.added,) = con.execute(f"select count(*) from _new n anti join _old o on {on}").fetchone()
     (d.removed,) = con.execute(f"select count(*) from _old o anti join _new n on {on}").fetchone()
-    others = [c for c in cols if c not in key]
+    # Lineage (which file version and row a record came from) is not a change of a figure: a
+    # corrected file that sends a record again unchanged changes nothing.
+    others = [c for c in cols if c not in key and c not in LINEAGE]
     if not others:
         return d
     differs = " or ".join(f'o."{c}" is distinct from n."{c}"' for c in others)
