@@ -350,6 +350,25 @@ CASES = [
         planted=("Marisol Okafor",),
     ),
     Case(
+        "sign_off_row_split_across_cells",
+        "CT/reviews/reviews_2024.csv",
+        # a name, surname and phone number in the cells of a last row: the row is quarantined by
+        # the rules it breaks, and of its cells only their classes are kept
+        PARTLY,
+        loaded=((2, R1), (3, R2)),
+        quarantined=(
+            (4, "cause_of_incident", "code list cause_of_incident", "phone-number-like value"),
+            (4, "child_age_years", "required", None),
+            (4, "child_race_ethnicity", "required", None),
+            (4, "child_sex", "required", None),
+            (4, "incident_date", TYPE_DATE, "name-like value"),
+            (4, "incident_type", "code list incident_type", "name-like value"),
+            (4, "open_case_at_incident", "required", None),
+            (4, "review_completed_date", TYPE_DATE, "code-like text of 5 characters"),
+        ),
+        planted=("Tobias", "Quennell", "010-4477", "Prepared by"),
+    ),
+    Case(
         "ragged_row_too_few_values",
         "CT/workforce/workforce_2024_missing_value.csv",
         PARTLY,
