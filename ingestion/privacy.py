@@ -487,14 +487,6 @@ _DATE_COLUMNS = frozenset(
 )
 
 
-def shown_header(header: str) -> str:
-    """A header cell as the ledger, feedback and messages may show it: itself, or its class when
-    the cell shows an identifier (a header row that is really data, a column named after a
-    person)."""
-    kind = identifiers.value_kind(header)
-    return header if kind is None else identifiers.withheld(kind)
-
-
 # A header row is data (the file has no header row) when its cells look like values.
 _DATA_CELL_RE = re.compile(
     r"[+-]?\d+(?:[.,]\d+)?|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-Q[1-4]"

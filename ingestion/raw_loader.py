@@ -567,13 +567,12 @@ def _load(
     # Trimmed, NULL when empty; a record id replaced by its pseudonym here, before any rule
     # runs, so the submitted id is never stored (not even in quarantine).
     # Free text (the IO narrative) only of members that share it on the day of receipt.
-    sharing = sorted(
-        {
-            f.jurisdiction_id
-            for f in staged
-            if shares_narratives(f.jurisdiction_id, received_at.date())
-        }
-    )
+    has_text = any(c.type == "text" for c in ds.columns)
+    shares = {
+        j: shares_narratives(j, received_at.date())
+        for j in ({f.jurisdiction_id for f in staged} if has_text else ())
+    }
+    sharing = sorted(j for j, yes in shares.items() if yes)
     norm = ", ".join(_staged_column(ds.column(c), sharing) for c in ds.column_names)
     plain_groups: dict[str, list[SubmissionFile]] = defaultdict(list)
     for f, st in staged.items():
@@ -589,7 +588,8 @@ def _load(
         }
         o.dropped_columns = [{"column": shown[d.column], "reason": d.reason} for d in dropped]
         header = [h for h in st.header if h not in {d.column for d in dropped}]
-        o.dropped_columns += _unshared_text_columns(f, header, received_at.date())
+        if has_text and not shares[f.jurisdiction_id]:
+            o.dropped_columns += _unshared_text_columns(f, header)
         try:
             select = _canonical_select(f, header)
         except Exception as e:  # noqa: BLE001 - a layout that does not fit the file
@@ -842,12 +842,10 @@ def _staged_column(column, narrative_sharers: list[str]) -> str:
     return f"{pseudonyms.sql(value, '_jurisdiction', column.pseudonym)} as {_q(column.name)}"
 
 
-def _unshared_text_columns(f: SubmissionFile, header: list[str], on: date) -> list[dict]:
+def _unshared_text_columns(f: SubmissionFile, header: list[str]) -> list[dict]:
     """The free-text columns (the IO narrative) the file brings although its member does not
     share them (``narrative_sharing.csv``): not kept, each with the reason, for the ledger."""
     text = [c.name for c in DATA_SETS[f.data_set].columns if c.type == "text"]
-    if not text or shares_narratives(f.jurisdiction_id, on):
-        return []
     brought = [c for c in text if c not in _missing_columns(f, header)]
     return [
         {

@@ -67,29 +67,31 @@ def sharing_levels() -> tuple[dict[str, str], ...]:
     return tuple(_read(SEEDS_DIR / "jurisdiction_sharing_levels.csv"))
 
 
-def sharing_level(jurisdiction_id: str, data_set: str, on: date) -> str:
-    """The level at which a jurisdiction shares a data set on a date ('none' when not set)."""
-    for r in sharing_levels():
-        if r["jurisdiction_id"] != jurisdiction_id or r["data_set"] != data_set:
+def _in_force(rows, on: date, **match: str) -> dict[str, str] | None:
+    """The first effective-dated seed row matching ``match`` in force on ``on``
+    (``effective_from`` inclusive, ``effective_to`` exclusive and optional), or None."""
+    for r in rows:
+        if any(r[k] != v for k, v in match.items()):
             continue
         start = date.fromisoformat(r["effective_from"])
         end = date.fromisoformat(r["effective_to"]) if r["effective_to"] else None
         if start <= on and (end is None or on < end):
-            return r["sharing_level"]
-    return "none"
+            return r
+    return None
+
+
+def sharing_level(jurisdiction_id: str, data_set: str, on: date) -> str:
+    """The level at which a jurisdiction shares a data set on a date ('none' when not set)."""
+    r = _in_force(sharing_levels(), on, jurisdiction_id=jurisdiction_id, data_set=data_set)
+    return r["sharing_level"] if r else "none"
 
 
 def shares_narratives(jurisdiction_id: str, on: date) -> bool:
     """Whether a member shares its IO narratives on a date (``narrative_sharing.csv``): off
     unless a row of that seed, in force on the date, says ``true``."""
-    for r in _read(SEEDS_DIR / "narrative_sharing.csv"):
-        if r["jurisdiction_id"] != jurisdiction_id:
-            continue
-        start = date.fromisoformat(r["effective_from"])
-        end = date.fromisoformat(r["effective_to"]) if r["effective_to"] else None
-        if start <= on and (end is None or on < end):
-            return r["is_shared"].strip().lower() == "true"
-    return False
+    rows = _read(SEEDS_DIR / "narrative_sharing.csv")
+    r = _in_force(rows, on, jurisdiction_id=jurisdiction_id)
+    return r is not None and r["is_shared"].strip().lower() == "true"
 
 
 @cache

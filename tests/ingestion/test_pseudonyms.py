@@ -31,6 +31,17 @@ def _review(review_id: str, age: int = 3) -> str:
     )
 
 
+def _tasc(response_id: str, wave: str = "2024-1") -> str:
+    items = ",".join(["4"] * 7 + ["3"] * 4 + ["3"] * 3 + ["2"] * 5 + ["4"])
+    return f"{response_id},{wave},2024-03-05,U01,caseworker,1_2y,{items}"
+
+
+def _stored_bytes(warehouse: Path) -> bytes:
+    """The warehouse file and its write-ahead log, as a disk holds them."""
+    wal = Path(f"{warehouse}.wal")
+    return warehouse.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
 def _write(landing: Path, jurisdiction: str, data_set: str, name: str, lines: list[str]) -> None:
     folder = landing / jurisdiction / data_set
     folder.mkdir(parents=True, exist_ok=True)
@@ -167,8 +178,7 @@ def test_ids_holding_identifiers_load_as_pseudonyms_and_are_stored_nowhere(
         (pseudonyms.pseudonym(key, "CT", "io", f"{NAME_ID}-IO"),)
     ]
     con.close()
-    wal = Path(f"{warehouse}.wal")
-    data = warehouse.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    data = _stored_bytes(warehouse)
     for submitted in (SSN_ID, NAME_ID, "078-05-1120", "SMITH", "NOT-A-REVIEW"):
         assert submitted.encode() not in data, submitted
 
@@ -190,13 +200,12 @@ def test_ids_of_any_shape_load_and_none_is_stored(tmp_path, key_file):
     _write(
         landing, "CT", "reviews", "r.csv", [REVIEW_HEADER, *(_review(f'"{i}"') for i in ID_SHAPES)]
     )
-    items = ",".join(["4"] * 7 + ["3"] * 4 + ["3"] * 3 + ["2"] * 5 + ["4"])
     _write(
         landing,
         "CT",
         "tasc_responses",
         "t.csv",
-        [TASC_HEADER, *(f'"{i}",2024-1,2024-03-05,U01,caseworker,1_2y,{items}' for i in ID_SHAPES)],
+        [TASC_HEADER, *(_tasc(f'"{i}"') for i in ID_SHAPES)],
     )
     warehouse = tmp_path / "w.duckdb"
     con = duckdb.connect(str(warehouse))
@@ -207,8 +216,7 @@ def test_ids_of_any_shape_load_and_none_is_stored(tmp_path, key_file):
         r[0] for r in con.execute("select response_id from raw.tasc_responses").fetchall()
     ) == sorted(pseudonyms.pseudonym(key, "CT", "response", i) for i in ID_SHAPES)
     con.close()
-    wal = Path(f"{warehouse}.wal")
-    data = (warehouse.read_bytes() + (wal.read_bytes() if wal.exists() else b"")).lower()
+    data = _stored_bytes(warehouse).lower()
     for fragment in ("20160304", "078.05", "88120455", "zwaluw", "quennell", "078051120"):
         assert fragment.encode() not in data, fragment
 
@@ -260,13 +268,12 @@ def test_another_key_is_refused_by_a_warehouse_made_with_one(tmp_path, key_file)
 )
 def test_a_survey_wave_is_kept_only_in_a_known_shape(tmp_path, key_file, wave, ok):
     landing = tmp_path / "landing"
-    items = ",".join(["4"] * 7 + ["3"] * 4 + ["3"] * 3 + ["2"] * 5 + ["4"])
     _write(
         landing,
         "CT",
         "tasc_responses",
         "t.csv",
-        [TASC_HEADER, f"T1,{wave},2024-03-05,U01,caseworker,1_2y,{items}"],
+        [TASC_HEADER, _tasc("T1", wave)],
     )
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     result = _load(con, landing, "tasc_responses")

@@ -326,21 +326,15 @@ def test_narratives_are_kept_only_while_the_member_shares_them(tmp_path, monkeyp
     ios = landing / "CT" / "improvement_opportunities"
     ios.mkdir(parents=True)
     header = ",".join(DATA_SETS["improvement_opportunities"].column_names)
-    (ios / "a.csv").write_text(f"{header}\nIO1,R1,other,team,,1,Worker met Ruth Quennell\n")
-    first = load_data_set(
-        con,
-        "improvement_opportunities",
-        discover(landing, "improvement_opportunities"),
-        received_at=datetime(2024, 5, 1),
-    )
+
+    def load_ios(name: str, io_id: str, received: datetime):
+        (ios / name).write_text(f"{header}\n{io_id},R1,other,team,,1,Worker met Ruth Quennell\n")
+        data_set = "improvement_opportunities"
+        return load_data_set(con, data_set, discover(landing, data_set), received_at=received)
+
+    first = load_ios("a.csv", "IO1", datetime(2024, 5, 1))
     assert first.outcomes[0].dropped_columns == []
-    (ios / "b.csv").write_text(f"{header}\nIO2,R1,other,team,,1,Worker met Ruth Quennell\n")
-    later = load_data_set(
-        con,
-        "improvement_opportunities",
-        discover(landing, "improvement_opportunities"),
-        received_at=datetime(2024, 8, 1),
-    )
+    later = load_ios("b.csv", "IO2", datetime(2024, 8, 1))
     [b] = [o for o in later.outcomes if o.status != "unchanged"]
     assert b.rows_loaded == 1
     assert b.dropped_columns == [
