@@ -30,7 +30,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,10 +57,61 @@ class PublishedTable:
     # column -> DuckDB type: the source mart's, so that a column the suppression left all NULL
     # keeps its type (a frame would make it type NULL)
     types: dict[str, str] = field(default_factory=dict)
+    # what suppression cost the table (publishing.suppression.Loss); None for a table published
+    # without the catalog
+    loss: Any = None
 
     @property
     def relation(self) -> str:
         return f"{self.schema}.{self.name}"
+
+    def select(self, view: str) -> str:
+        """SELECT of the frame registered as ``view``, each column in its mart's type."""
+        columns = ", ".join(
+            f'cast("{c}" as {self.types[c]}) as "{c}"' if c in self.types else f'"{c}"'
+            for c in self.frame.columns
+        )
+        return f'select {columns} from "{view}"'
+
+
+LOSS_COLUMNS = (  # meta.publication_tables: what suppression cost each table
+    ("count_cells", "bigint", "count cells of the table before suppression"),
+    ("suppressed_cells", "bigint", "count cells published as NULL (small, or protecting one)"),
+    ("count_total", "bigint", "sum of every count cell before suppression"),
+    ("count_hidden", "bigint", "sum of the count cells published as NULL"),
+    ("share_of_cells_hidden", "double", "suppressed_cells / count_cells"),
+    ("share_of_count_hidden", "double", "count_hidden / count_total"),
+    ("rate_cells", "bigint", "rate, percentage and mean cells before suppression"),
+    ("rates_suppressed", "bigint", "rate cells published as NULL (built on a hidden count)"),
+)
+
+
+def loss_values(loss) -> list:
+    """The LOSS_COLUMNS of one table (NULLs without a loss)."""
+    if loss is None:
+        return [None] * len(LOSS_COLUMNS)
+    return [
+        loss.count_cells,
+        loss.suppressed_cells,
+        loss.count_total,
+        loss.count_hidden,
+        loss.share_of_cells,
+        loss.share_of_count,
+        loss.rate_cells,
+        loss.rates_suppressed,
+    ]
+
+
+def write_parquet(table: PublishedTable, path: Path) -> None:
+    """One published table as Parquet, in its mart's column types (outside a publication: a
+    release's shareable part)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        con.register("_frame", table.frame)
+        con.execute(f"copy ({table.select('_frame')}) to '{sql_path(path)}' (format parquet)")
+    finally:
+        con.close()
 
 
 @dataclass(frozen=True)
@@ -132,13 +183,7 @@ def _build(
             view = f"_frame_{t.schema}_{t.name}"
             con.register(view, t.frame)
             try:
-                select = ", ".join(
-                    f'cast("{c}" as {t.types[c]}) as "{c}"' if c in t.types else f'"{c}"'
-                    for c in t.frame.columns
-                )
-                con.execute(
-                    f'create table "{t.schema}"."{t.name}" as select {select} from "{view}"'
-                )
+                con.execute(f'create table "{t.schema}"."{t.name}" as {t.select(view)}')
             finally:
                 con.unregister(view)
             if t.description:
@@ -158,14 +203,22 @@ def _build(
             "comment on table meta.publication is "
             "'Which publication this file is: its version, when, and from which refresh.'"
         )
+        loss_cols = ", ".join(f"{name} {kind}" for name, kind, _ in LOSS_COLUMNS)
         con.execute(
             "create table meta.publication_tables (table_schema varchar, table_name varchar, "
-            "row_count bigint, description varchar)"
+            f"row_count bigint, description varchar, {loss_cols})"
         )
+        con.execute(
+            "comment on table meta.publication_tables is 'Every published table, its rows, and "
+            "what the small-cell suppression cost it (cells and share of the counts hidden).'"
+        )
+        for name, _, text in LOSS_COLUMNS:
+            con.execute(f"comment on column meta.publication_tables.{name} is {_literal(text)}")
+        marks = ", ".join("?" for _ in range(4 + len(LOSS_COLUMNS)))
         for t in tables:
             con.execute(
-                "insert into meta.publication_tables values (?, ?, ?, ?)",
-                [t.schema, t.name, len(t.frame), t.description],
+                f"insert into meta.publication_tables values ({marks})",
+                [t.schema, t.name, len(t.frame), t.description, *loss_values(t.loss)],
             )
         con.execute("checkpoint")
         for t in tables:
@@ -250,18 +303,21 @@ def sql_path(path: Path) -> str:
 # --- from the catalog -----------------------------------------------------------------------------
 
 
-def catalog_tables(con: duckdb.DuckDBPyConnection) -> tuple[list[PublishedTable], dict[str, int]]:
+def catalog_tables(
+    con: duckdb.DuckDBPyConnection, earlier: Sequence[Any] = ()
+) -> tuple[list[PublishedTable], dict[str, int]]:
     """Every catalog table read from the marts on ``con`` and suppressed (the one place:
-    ``publishing.suppression``), with its dbt descriptions; and how many cells each rule hid."""
+    ``publishing.suppression``), with the ``earlier`` publications' models taken as known
+    (``publishing.linked``), and its dbt descriptions; and how many cells each rule hid."""
     from publishing.catalog import load_catalog
-    from publishing.suppression import suppress_catalog
+    from publishing.suppression import catalog_state, information_loss
 
     descriptions = _column_descriptions()
     tables, hidden = [], {}
     catalog = load_catalog()
-    everything = suppress_catalog(con, catalog)  # together: the links between tables hold
+    state = catalog_state(con, catalog, earlier)  # together: the links between tables hold
     for table in catalog.tables:
-        suppressed = everything[table.name]
+        suppressed = state.suppressed[table.name]
         for cell in suppressed.cells:
             hidden[cell.rule] = hidden.get(cell.rule, 0) + 1
         schema, name = table.name.split(".", 1)
@@ -280,6 +336,7 @@ def catalog_tables(con: duckdb.DuckDBPyConnection) -> tuple[list[PublishedTable]
                 description=table.description,
                 columns=descriptions.get(table.source, {}),
                 types=types,
+                loss=information_loss(state.frames[table.name], table, suppressed),
             )
         )
     return tables, hidden

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from publishing.catalog import Catalog, CatalogTable, Link, LinkSide, load_catalog
+from publishing.linked import PublishedModel, add_earlier, cell_key, model_of
 
 DEFAULT_THRESHOLD = 10
 PRIMARY, COMPLEMENTARY, RATE = "primary", "complementary", "rate"
@@ -294,6 +295,45 @@ class Suppressed:
         return sum(1 for c in self.cells if c.rule == rule)
 
 
+@dataclass(frozen=True)
+class Loss:
+    """What suppression cost one published table: its count cells, how many are hidden, and the
+    share of the counts they hold (the sum of the hidden count cells over the sum of all count
+    cells: margins and parts are both cells, so each is weighed as often as it is published)."""
+
+    count_cells: int
+    suppressed_cells: int
+    count_total: int
+    count_hidden: int
+    rate_cells: int
+    rates_suppressed: int
+
+    @property
+    def share_of_cells(self) -> float | None:
+        return self.suppressed_cells / self.count_cells if self.count_cells else None
+
+    @property
+    def share_of_count(self) -> float | None:
+        return self.count_hidden / self.count_total if self.count_total else None
+
+
+def information_loss(frame: pd.DataFrame, table: CatalogTable, done: Suppressed) -> Loss:
+    """The cells and the counts ``done`` hides of ``frame`` (the table before suppression, in the
+    same row order)."""
+    counts = [c for c in table.counts if c in frame.columns]
+    rates = [r.column for r in table.rates if r.column in frame.columns]
+    values = frame[counts].apply(pd.to_numeric, errors="coerce") if counts else pd.DataFrame()
+    hidden = [c for c in done.cells if c.column in counts]
+    return Loss(
+        count_cells=int(values.notna().sum().sum()) if counts else 0,
+        suppressed_cells=len(hidden),
+        count_total=int(values.sum().sum()) if counts else 0,
+        count_hidden=int(sum(_known(values.at[c.row, c.column]) or 0 for c in hidden)),
+        rate_cells=int(frame[rates].notna().sum().sum()) if rates else 0,
+        rates_suppressed=sum(1 for c in done.cells if c.column in rates),
+    )
+
+
 def suppress(
     frame: pd.DataFrame,
     table: CatalogTable,
@@ -320,9 +360,17 @@ def suppress_many(
     complementary: bool = True,
     together: bool = True,
     locked: Mapping[str, Suppressed] | None = None,
+    earlier: Sequence[PublishedModel] = (),
+    record: dict | None = None,
 ) -> dict[str, Suppressed]:
     """Suppress several tables together: a cell hidden in one table is protected in every table
     the catalog's ``links`` tie it to (one figure published twice, a sum over another table).
+
+    ``earlier``: the models of publications already out (``publishing.linked``), taken as known:
+    their published cells known, their hidden ones unknown, and each cell equal to its earlier
+    self when the value did not change — so that no two publications differenced give a hidden
+    count back. ``record``, when given, receives this publication's model as ``record["model"]``
+    (named ``record.get("name")``), for the publications after it.
 
     ``complementary=False`` applies the primary rule only; ``together=False`` leaves out the last
     step (no hidden cell fixed by the identities taken together) — both only to show the
@@ -348,6 +396,10 @@ def suppress_many(
                 frozen.add(cid)
                 if (pos, col) in rules:
                     hidden[cid] = rules[(pos, col)]
+    keys = _cell_keys(s, frames, tables)
+    own = len(s.cells)  # cells after these are earlier publications'
+    if earlier:
+        add_earlier(s, hidden, frozen, {k: c for c, k in enumerate(keys)}, earlier)
     for cid, (v, thr) in enumerate(zip(s.values, s.thresholds)):
         if (cid not in frozen or s.virtual[cid]) and is_small(v, thr):
             hidden[cid] = (PRIMARY, f"count from 1 to {thr}")
@@ -365,6 +417,8 @@ def suppress_many(
         _complement(s, hidden, frozen, touching)
         if together:
             _unfix(s, hidden, frozen, touching)
+    if record is not None:
+        record["model"] = model_of(record.get("name", "publication"), s, hidden, keys, own)
     by_table: dict[str, list[int]] = {}
     for cid in sorted(hidden):
         if not s.virtual[cid]:  # a remainder is never published: nothing to blank
@@ -375,6 +429,18 @@ def suppress_many(
         else orders[t.name][1].back(_blank(frames[t.name], t, s, by_table.get(t.name, []), hidden))
         for t in tables
     }
+
+
+def _cell_keys(
+    s: Structure, frames: Mapping[str, pd.DataFrame], tables: Sequence[CatalogTable]
+) -> list[str]:
+    """Each cell's name across publications (``publishing.linked.cell_key``); a remainder nobody
+    publishes gets a name of its own, never matched."""
+    grains = {t.name: _grain_keys(frames[t.name], t) for t in tables}
+    return [
+        cell_key(table, grains[table][pos], col) if pos >= 0 else f"remainder {cid}: {col}"
+        for cid, (table, pos, col) in enumerate(s.cells)
+    ]
 
 
 @dataclass(frozen=True)
@@ -719,18 +785,25 @@ def _file_state(con: duckdb.DuckDBPyConnection) -> tuple | None:
     return (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, wal_state)
 
 
-def catalog_state(con: duckdb.DuckDBPyConnection, catalog: Catalog | None = None) -> CatalogState:
-    """Every published table read from the marts and suppressed together, links included.
+def catalog_state(
+    con: duckdb.DuckDBPyConnection,
+    catalog: Catalog | None = None,
+    earlier: Sequence[PublishedModel] = (),
+) -> CatalogState:
+    """Every published table read from the marts and suppressed together, links included, with
+    the ``earlier`` publications taken as known (``publishing.linked``).
 
     Kept for the last warehouse state this process read: the publication and the report (which
     is suppressed against it) run one after the other in a refresh and share it."""
     catalog = catalog or load_catalog()
-    key = (_file_state(con), id(catalog))
+    key = (_file_state(con), id(catalog), tuple(m.name for m in earlier))
     if key[0] is not None and key in _last_state:
         return _last_state[key]
     thresholds, parents = jurisdiction_thresholds(con)
     frames = {t.name: read_relation(con, t) for t in catalog.tables}
-    suppressed = suppress_many(frames, catalog.tables, thresholds, parents, catalog.links)
+    suppressed = suppress_many(
+        frames, catalog.tables, thresholds, parents, catalog.links, earlier=earlier
+    )
     state = CatalogState(frames, suppressed, thresholds, parents)
     if key[0] is not None:
         _last_state.clear()
@@ -743,10 +816,11 @@ def suppress_catalog(
     catalog: Catalog | None = None,
     *,
     complementary: bool = True,
+    earlier: Sequence[PublishedModel] = (),
 ) -> dict[str, Suppressed]:
     """Every published table read from the marts and suppressed together, links included."""
     if complementary:
-        return catalog_state(con, catalog).suppressed
+        return catalog_state(con, catalog, earlier).suppressed
     catalog = catalog or load_catalog()
     thresholds, parents = jurisdiction_thresholds(con)
     frames = {t.name: read_relation(con, t) for t in catalog.tables}

@@ -5,9 +5,13 @@ A release pins exactly which submission versions it used — every ledger row wi
 submitted later always has a larger one). It is built in a warehouse of its own (raw rows of the
 pinned versions only, then the same dbt project and the mart Soda gates), and stored as:
 
-    <releases>/<release id>/manifest.json       as_of, pinned submissions, code version, tables
-                            tables/<schema>.<table>.parquet
-                            report.html, headline.json
+    <releases>/<release id>/shareable/   the published tables (suppressed), the report, manifest
+                           /restricted/  every mart as built, pinned submissions, content hashes
+
+Only ``shareable/`` leaves the partnership: it holds what the published warehouse holds
+(``publishing/catalog.yml``'s tables, suppressed together) and the report suppressed against them.
+``restricted/`` holds record-level rows and small cells, for ``rebuild`` and ``diff``. A release
+made before the split has one folder, read as its restricted part.
 
 ``rebuild`` rebuilds a release from the live warehouse's raw history and compares every table's
 content hash with the manifest; ``diff`` builds from the current submissions and lists what later

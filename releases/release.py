@@ -30,45 +30,93 @@ from releases.build import (
 
 MANIFEST = "manifest.json"
 EXAMPLES_PER_TABLE = 5
+# The two parts of a release: who may read each is in releases/README.md.
+SHAREABLE, RESTRICTED = "shareable", "restricted"
 
 
 def _release_dir(releases: Path, release_id: str) -> Path:
     return Path(releases) / release_id
 
 
+def _restricted_dir(releases: Path, release_id: str) -> Path:
+    """The restricted part of a release (a release made before the split: its folder)."""
+    folder = _release_dir(releases, release_id)
+    return folder / RESTRICTED if (folder / RESTRICTED / MANIFEST).exists() else folder
+
+
+def shareable_dir(releases: Path, release_id: str) -> Path:
+    return _release_dir(releases, release_id) / SHAREABLE
+
+
 def load_manifest(releases: Path, release_id: str) -> dict:
-    path = _release_dir(releases, release_id) / MANIFEST
+    """The restricted manifest: pinned submissions and every mart's content hash."""
+    path = _restricted_dir(releases, release_id) / MANIFEST
     if not path.exists():
         known = ", ".join(list_releases(releases)) or "none"
         raise ReleaseError(f"no release {release_id!r} in {releases} (releases: {known})")
     return json.loads(path.read_text())
 
 
+def load_shareable_manifest(releases: Path, release_id: str) -> dict:
+    return json.loads((shareable_dir(releases, release_id) / MANIFEST).read_text())
+
+
 def list_releases(releases: Path) -> list[str]:
-    return sorted(p.parent.name for p in Path(releases).glob(f"*/{MANIFEST}"))
+    found = {p.parent.name for p in Path(releases).glob(f"*/{MANIFEST}")}
+    found |= {p.parent.parent.name for p in Path(releases).glob(f"*/{RESTRICTED}/{MANIFEST}")}
+    return sorted(found)
 
 
-def _export(built: Built, out: Path, as_of: date, synthetic: bool) -> tuple[dict, dict]:
-    """Write each published table as Parquet and the report; return the tables and headline."""
+def _export(
+    built: Built, out: Path, as_of: date, synthetic: bool, releases: Path, release_id: str
+) -> tuple[dict, dict, dict]:
+    """Write the two parts of a release into ``out``; return the restricted part's tables, the
+    shareable part's tables and the headline.
+
+    - ``restricted/tables``: every mart as built from the pinned submissions (record-level
+      tables and small cells included), what ``release diff`` compares with;
+    - ``shareable/tables``: the published warehouse's tables (``publishing/catalog.yml``),
+      suppressed together exactly as ``publishing.publish.catalog_tables`` publishes them, and
+      the report (suppressed against them)."""
+    from publishing.linked import FOLDER, earlier_models
+    from publishing.publish import LOSS_COLUMNS, catalog_tables, loss_values, write_parquet
     from reporting.build import build_report
+    from reporting.disclosure import protect_report
 
-    tables = {}
-    (out / "tables").mkdir(parents=True)
+    restricted, shareable = out / RESTRICTED, out / SHAREABLE
+    (restricted / "tables").mkdir(parents=True)
+    (shareable / "tables").mkdir(parents=True)
+    tables, shared = {}, {}
     con = duckdb.connect(str(built.warehouse), read_only=True)
     try:
         for table in published_tables(con):
             keys = table_keys(built.manifest, table)
             order = ", ".join(f'"{k}"' for k in keys) if keys else "all"
-            path = out / "tables" / f"{table}.parquet"
+            path = restricted / "tables" / f"{table}.parquet"
             con.execute(
                 f"copy (select * from {table} order by {order}) to '{path}' (format parquet)"
             ).fetchall()
             rows, digest = content_hash(con, table)
             tables[table] = {"rows": rows, "sha256": digest, "key": keys}
-        headline = build_report(con, out, as_of, synthetic, built.semantic_manifest)
+        # Every release out already is known to whoever reads this one: differencing any two
+        # must give no hidden count back (publishing/linked.py). This release's own model is
+        # kept for the releases after it.
+        earlier = earlier_models(releases, but=release_id)
+        published, _ = catalog_tables(con, earlier)
+        for t in published:
+            path = shareable / "tables" / f"{t.relation}.parquet"
+            write_parquet(t, path)
+            rows, digest = content_hash(con, f"read_parquet('{path}')")
+            loss = dict(zip([c for c, _, _ in LOSS_COLUMNS], loss_values(t.loss), strict=True))
+            shared[t.relation] = {"rows": rows, "sha256": digest, "suppression": loss}
+        report = protect_report(con, as_of, earlier=earlier, name=release_id)
+        report.model.save(restricted / FOLDER)
+        headline = build_report(
+            con, shareable, as_of, synthetic, built.semantic_manifest, protected_report=report
+        )
     finally:
         con.close()
-    return tables, headline
+    return tables, shared, headline
 
 
 def create_release(
@@ -78,7 +126,8 @@ def create_release(
     synthetic: bool,
     name: str | None = None,
 ) -> dict:
-    """Freeze a release of the live warehouse's current submissions; returns its manifest."""
+    """Freeze a release of the live warehouse's current submissions; returns its (restricted)
+    manifest."""
     release_id = name or as_of.isoformat()
     out = _release_dir(releases, release_id)
     if out.exists():
@@ -103,21 +152,27 @@ def create_release(
         built = build_pinned(live, max_id, staging / "build", [u["submission_id"] for u in ungated])
         content = staging / "content"
         content.mkdir()
-        tables, headline = _export(built, content, as_of, synthetic)
-        manifest = {
+        tables, shared, headline = _export(built, content, as_of, synthetic, releases, release_id)
+        about = {
             "release_id": release_id,
             "as_of": as_of.isoformat(),
             "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "max_submission_id": max_id,
             "code_version": code_version(),
             "synthetic": synthetic,
             "headline": headline,
+        }
+        manifest = {
+            **about,
+            "max_submission_id": max_id,
             "tables": tables,
             "submissions": pinned_submissions(live, max_id),
             # held or not yet gated when the release was made: left out, now and on rebuild
             "excluded_submissions": ungated,
         }
-        (content / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        (content / RESTRICTED / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+        (content / SHAREABLE / MANIFEST).write_text(
+            json.dumps({**about, "tables": shared}, indent=2) + "\n"
+        )
         content.rename(out)  # the release appears whole or not at all
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -259,7 +314,7 @@ def diff_release(live: Path, releases: Path, release_id: str) -> ReleaseDiff:
     from reporting.figures import headline as compute_headline
 
     manifest = load_manifest(releases, release_id)
-    folder = _release_dir(releases, release_id)
+    folder = _restricted_dir(releases, release_id)
     with tempfile.TemporaryDirectory(prefix="npcs-diff-") as tmp:
         max_id = max_submission_id(live)
         # A preview of what the later submissions would change: those not yet gated count,

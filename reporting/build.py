@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -21,8 +22,9 @@ import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ingestion.reference import code_labels
+from publishing.linked import PublishedModel
 from reporting import charts, profiles, render, status, suppression
-from reporting.disclosure import protect_report
+from reporting.disclosure import ProtectedReport, protect_report
 from reporting.figures import Figures, compute
 
 SYNTHETIC_NOTE = (
@@ -135,12 +137,19 @@ def build_report(
     synthetic: bool,
     semantic_manifest: Path | None = None,
     pdf: bool = True,
+    earlier: Sequence[PublishedModel] = (),
+    protected_report: ProtectedReport | None = None,
 ) -> dict:
     """Compute every figure from the marts (headline metrics through the semantic layer),
     render the findings, every member's profile and the status report, print them to PDF
     (``pdf``: ~15 s for the ~40 pages, so a refresh asks for it with ``--pdf``), publish;
-    return the headline."""
-    protected = protect_report(con, as_of).frames  # findings and profiles, suppressed together
+    return the headline.
+
+    The findings and profiles are suppressed together, against the published tables and the
+    ``earlier`` publications (or as ``protected_report`` already did)."""
+    if protected_report is None:
+        protected_report = protect_report(con, as_of, earlier=earlier)
+    protected = protected_report.frames
     figures = compute(con, as_of, semantic_manifest, protected)
     member_profiles = profiles.compute_profiles(con, as_of, protected)
     submission_status = status.compute(con, as_of)

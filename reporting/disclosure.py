@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from publishing.catalog import CatalogTable, Link, load_catalog
+from publishing.linked import PublishedModel
 from publishing.suppression import Suppressed, catalog_state, suppress_many
 from reporting.protection import Protected
 
@@ -39,6 +40,9 @@ class ProtectedReport:
     links: tuple[Link, ...]  # the catalog's and the report's
     thresholds: Mapping[str, int]
     parents: Mapping[str, str | None]
+    # every cell of the publication (published tables and report) and the identities between
+    # them, for the publications after it (publishing.linked)
+    model: PublishedModel | None = None
 
     def as_read(self) -> dict[str, pd.DataFrame]:
         """Every table as a reader gets it: report frames and published tables (hidden = NULL),
@@ -54,17 +58,22 @@ def protect_together(
     links: Sequence[Link],
     *,
     complementary: bool = True,
+    earlier: Sequence[PublishedModel] = (),
+    name: str = "publication",
 ) -> ProtectedReport:
     """Suppress report ``frames`` (name -> (frame, spec)) together, against the published
-    warehouse as published from the marts on ``con``."""
+    warehouse as published from the marts on ``con``, and against the ``earlier`` publications
+    (``publishing.linked``); the result's ``model`` is this publication's, named ``name``."""
     catalog = load_catalog()
-    state = catalog_state(con, catalog)  # as the publication hides them (same marts, same cells)
+    # as the publication hides them (same marts, same cells, same earlier publications)
+    state = catalog_state(con, catalog, earlier)
     marts, published = state.frames, state.suppressed
     thresholds, parents = state.thresholds, state.parents
     specs = [table for _, table in frames.values()]
     tables = (*specs, *catalog.tables)
     every_link = (*catalog.links, *links)
     everything = {**{t.name: f.reset_index(drop=True) for f, t in frames.values()}, **marts}
+    record: dict = {"name": name}
     result = suppress_many(
         everything,
         tables,
@@ -73,6 +82,8 @@ def protect_together(
         every_link,
         complementary=complementary,
         locked=published,
+        earlier=earlier,
+        record=record,
     )
     protected = {
         name: Protected(
@@ -80,17 +91,32 @@ def protect_together(
         )
         for name, (frame, table) in frames.items()
     }
-    return ProtectedReport(protected, published, tables, every_link, thresholds, parents)
+    return ProtectedReport(
+        protected, published, tables, every_link, thresholds, parents, record.get("model")
+    )
 
 
 def protect_report(
-    con: duckdb.DuckDBPyConnection, as_of: date, *, complementary: bool = True
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    *,
+    complementary: bool = True,
+    earlier: Sequence[PublishedModel] = (),
+    name: str = "publication",
 ) -> ProtectedReport:
-    """The findings' and the profiles' frames as of ``as_of``, suppressed together."""
+    """The findings' and the profiles' frames as of ``as_of``, suppressed together (and against
+    the ``earlier`` publications)."""
     from reporting.figures import findings_frames, findings_links
     from reporting.profiles import profile_frames, profile_links
 
     findings = findings_frames(con, as_of)
     profiles, _ = profile_frames(con, as_of)
     links = [*findings_links(as_of), *profile_links(as_of, profiles)]
-    return protect_together(con, {**findings, **profiles}, links, complementary=complementary)
+    return protect_together(
+        con,
+        {**findings, **profiles},
+        links,
+        complementary=complementary,
+        earlier=earlier,
+        name=name,
+    )

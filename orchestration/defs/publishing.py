@@ -44,6 +44,7 @@ def published_warehouse(
 ) -> dg.MaterializeResult:
     from orchestration.defs.quality import refuse_while_gates_fail
     from publishing.extracts import build_extracts
+    from publishing.linked import earlier_models
     from publishing.publish import catalog_tables, current_path, publish
 
     refuse_while_gates_fail(
@@ -53,7 +54,10 @@ def published_warehouse(
     )
     root = warehouse.published_dir
     with retry_only_if_transient(), warehouse.connect(read_only=True) as con:
-        tables, hidden = catalog_tables(con)
+        # The releases out already are known to every reader: nothing published now may give
+        # a hidden count back when differenced with them (publishing/linked.py).
+        earlier = earlier_models()
+        tables, hidden = catalog_tables(con, earlier)
         publication = publish(
             tables,
             root,
@@ -67,6 +71,7 @@ def published_warehouse(
             "tables": len(tables),
             "rows": sum(len(t.frame) for t in tables),
             "cells_suppressed": dg.MetadataValue.json(hidden),
+            "earlier_publications": dg.MetadataValue.json([m.name for m in earlier]),
         }
     )
 

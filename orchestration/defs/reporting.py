@@ -58,6 +58,7 @@ def partnership_report(
     landing_zone: LandingZoneResource,
 ) -> dg.MaterializeResult:
     from orchestration.defs.quality import refuse_while_gates_fail
+    from publishing.linked import earlier_models
     from reporting.build import build_report
 
     refuse_while_gates_fail(
@@ -68,7 +69,12 @@ def partnership_report(
     as_of = date.fromisoformat(config.as_of) if config.as_of else date.today()
     with retry_only_if_transient(), warehouse.connect(read_only=True) as con:
         headline = build_report(
-            con, reports.root, as_of, synthetic=_is_synthetic(landing_zone), pdf=config.pdf
+            con,
+            reports.root,
+            as_of,
+            synthetic=_is_synthetic(landing_zone),
+            pdf=config.pdf,
+            earlier=earlier_models(),  # the releases out already: no differencing gives back
         )
     return dg.MaterializeResult(
         metadata={

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from tests.conftest import DEMO_AS_OF
@@ -24,14 +25,19 @@ from tests.submitted_ids import pseudonym_of
 pytestmark = pytest.mark.usefixtures("demo_refresh")
 
 
+JULY = date(2024, 7, 1)
+
+
 @pytest.fixture(scope="module")
 def released(demo_refresh, tmp_path_factory):
-    """A live warehouse (copy of the demo refresh) and its release as of 2024-10-01."""
+    """A live warehouse (copy of the demo refresh), its release as of 2024-07-01, then its
+    release as of 2024-10-01 (the manifest given is the October one's)."""
     from releases.release import create_release
 
     root = tmp_path_factory.mktemp("release")
     live = root / "live.duckdb"
     shutil.copy(demo_refresh.settings.warehouse, live)
+    create_release(live, root / "releases", JULY, synthetic=True)
     manifest = create_release(live, root / "releases", DEMO_AS_OF, synthetic=True)
     return live, root / "releases", manifest
 
@@ -79,10 +85,83 @@ def test_the_release_freezes_figures_tables_and_submission_versions(released):
     assert all(s["file_sha256"] for s in manifest["submissions"])
     for table, n in rows.items():
         assert manifest["tables"][table]["rows"] == n
-        assert (folder / "tables" / f"{table}.parquet").exists()
+        assert (folder / "restricted" / "tables" / f"{table}.parquet").exists()
     assert manifest["tables"]["reviews.fct_reviews"]["key"]  # keys come from the dbt contracts
-    assert json.loads((folder / "headline.json").read_text())["reviews_completed"] == 711
-    assert (folder / "report.html").exists()
+    shareable = folder / "shareable"
+    assert json.loads((shareable / "headline.json").read_text())["reviews_completed"] == 711
+    assert (shareable / "report.html").exists()
+
+
+def test_the_shareable_part_holds_only_what_the_published_warehouse_publishes(released):
+    """A release in two parts: the shareable part is the published warehouse's tables,
+    suppressed together, and the report — no record-level table, no count from 1 to the
+    threshold, no submission list; the restricted part is what rebuild and diff need."""
+    from publishing.catalog import load_catalog
+    from publishing.suppression import DEFAULT_THRESHOLD, jurisdiction_thresholds
+
+    live, releases, manifest = released
+    folder = releases / manifest["release_id"]
+    catalog = load_catalog()
+    shareable = folder / "shareable"
+    shared = json.loads((shareable / "manifest.json").read_text())
+    files = {p.name.removesuffix(".parquet") for p in (shareable / "tables").glob("*.parquet")}
+    assert files == {t.name for t in catalog.tables} == set(shared["tables"])
+    assert "submissions" not in shared and "max_submission_id" not in shared
+    assert not set(manifest["tables"]) <= files  # the record-level marts stay restricted
+    assert "reviews.fct_reviews" in manifest["tables"] and "reviews.fct_reviews" not in files
+    text = (shareable / "manifest.json").read_text()
+    assert not any(s["source_file"] in text for s in manifest["submissions"])
+
+    con = duckdb.connect(str(live), read_only=True)
+    try:
+        thresholds, _ = jurisdiction_thresholds(con)
+        hidden_somewhere = 0
+        for table in catalog.tables:
+            path = str(shareable / "tables" / f"{table.name}.parquet")
+            frame = con.execute("select * from read_parquet(?)", [path]).df()
+            assert len(frame) == shared["tables"][table.name]["rows"]
+            for col in table.counts:
+                for pos, v in frame[col].items():
+                    if pd.isna(v):
+                        continue
+                    j = frame.at[pos, table.jurisdiction] if table.jurisdiction else None
+                    limit = thresholds.get(j) or DEFAULT_THRESHOLD
+                    assert not 0 < int(v) <= limit, (table.name, col, pos, int(v))
+            loss = shared["tables"][table.name]["suppression"]
+            assert loss["suppressed_cells"] <= loss["count_cells"]
+            assert loss["count_hidden"] <= loss["count_total"]
+            hidden_somewhere += loss["suppressed_cells"]
+        assert hidden_somewhere > 0  # the demo data has small cells: the rule ran
+    finally:
+        con.close()
+
+    from releases.release import list_releases, load_manifest
+
+    assert list_releases(releases) == [JULY.isoformat(), manifest["release_id"]]
+    assert load_manifest(releases, manifest["release_id"]) == manifest
+
+
+def test_two_releases_and_the_live_publication_differenced_give_nothing_back(released):
+    """The July and October releases, and the live publication made after them (as a refresh
+    makes it: against every release out), read together by the differencing attacker: no count
+    from 1 to its threshold comes back. Each release keeps its model in its restricted part."""
+    from publishing.attack import recover_across
+    from publishing.linked import FOLDER, PublishedModel, earlier_models
+    from reporting.disclosure import protect_report
+
+    live, releases, manifest = released
+    models = earlier_models(releases)
+    assert [m.name for m in models] == [JULY.isoformat(), manifest["release_id"]]
+    assert (releases / manifest["release_id"] / "restricted" / FOLDER / "cells.parquet").exists()
+    assert not list((releases / manifest["release_id"] / "shareable").rglob("cells.parquet"))
+    con = duckdb.connect(str(live), read_only=True)
+    try:
+        now = protect_report(con, DEMO_AS_OF, earlier=models, name="live").model
+    finally:
+        con.close()
+    assert isinstance(now, PublishedModel)
+    assert recover_across([*models, now]) == []
+    assert recover_across(models) == []
 
 
 def test_a_release_is_immutable(released):

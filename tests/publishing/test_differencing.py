@@ -1,0 +1,130 @@
+"""Two publications differenced give no small count back (publishing/linked.py).
+
+A hand-made case first (a member's running total in two publications, a quarter between them
+small), then the demo warehouse: its report as of 2024-07-01 and as of 2024-10-01, attacked
+together by ``publishing.attack.recover_across``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from publishing.attack import recover_across
+from publishing.catalog import CatalogTable, Link, LinkSide
+from publishing.linked import PublishedModel
+from publishing.suppression import suppress_many
+
+QUARTERS = CatalogTable(
+    name="t.quarters", source="t.quarters", description="", grain=("member", "quarter"),
+    counts=("n",),
+)  # fmt: skip
+TOTAL = CatalogTable(
+    name="t.total", source="t.total", description="", grain=("member",), counts=("total",)
+)
+
+
+def _publication(name: str, quarters: dict[str, dict[str, int]], earlier=()) -> tuple:
+    """Quarterly counts per member and each member's total over them, suppressed together."""
+    q = pd.DataFrame(
+        [(m, k, v) for m, by in quarters.items() for k, v in by.items()],
+        columns=["member", "quarter", "n"],
+    )
+    t = q.groupby("member", as_index=False)["n"].sum().rename(columns={"n": "total"})
+    link = Link(
+        "a member's total is its quarters'",
+        LinkSide("t.total", ("total",), ("member",)),
+        LinkSide("t.quarters", ("n",), ("member",)),
+    )
+    record: dict = {"name": name}
+    done = suppress_many(
+        {"t.quarters": q, "t.total": t},
+        [QUARTERS, TOTAL],
+        {},
+        links=[link],
+        earlier=earlier,
+        record=record,
+    )
+    return done, record["model"]
+
+
+JULY = {"X": {"Q1": 20, "Q2": 25}, "Y": {"Q1": 30, "Q2": 40}}
+OCTOBER = {"X": {"Q1": 20, "Q2": 25, "Q3": 3}, "Y": {"Q1": 30, "Q2": 40, "Q3": 50}}
+
+
+def test_a_running_total_differenced_gives_the_small_quarter_back_unless_protected():
+    _, july = _publication("july", JULY)
+    done, october = _publication("october", OCTOBER)
+    assert pd.isna(done["t.quarters"].frame.set_index(["member", "quarter"]).at[("X", "Q3"), "n"])
+    # Each publication alone hides X's third quarter; the two differenced give it back.
+    found = recover_across([july, october])
+    assert [(r.value, r.table) for r in found] == [(3, "october")], found
+    assert '"X", "Q3"' in found[0].column
+
+    done, october = _publication("october", OCTOBER, earlier=[july])
+    assert recover_across([july, october]) == []
+    # What protects it: X's total, which the July quarters would turn back into the quarter.
+    assert pd.isna(done["t.total"].frame.set_index("member").at["X", "total"])
+    assert done["t.total"].frame.set_index("member").at["Y", "total"] == 120
+
+
+def test_a_cell_hidden_earlier_stays_hidden_while_its_value_is_unchanged():
+    """A cell hidden only to protect another in July (a complement) is not published in October
+    with the same value: its July partner would come back."""
+    july_done, july = _publication("july", {"X": {"Q1": 4, "Q2": 25}, "Y": {"Q1": 30}})
+    hidden_july = {
+        (r["member"], r["quarter"])
+        for _, r in july_done["t.quarters"].frame.iterrows()
+        if pd.isna(r["n"])
+    }
+    assert ("X", "Q2") in hidden_july  # the complement of X's small first quarter
+    later = {"X": {"Q1": 4, "Q2": 25, "Q3": 12}, "Y": {"Q1": 30}}
+    # On its own, October would protect the first quarter with the third (the smaller) and
+    # publish the second, which July's total turns into the first quarter.
+    alone_done, alone = _publication("october", later)
+    assert alone_done["t.quarters"].frame.set_index(["member", "quarter"]).at[("X", "Q2"), "n"]
+    # (X's first quarter, in both publications)
+    assert sorted((r.table, r.value) for r in recover_across([july, alone])) == [
+        ("july", 4),
+        ("october", 4),
+    ]
+
+    october_done, october = _publication("october", later, earlier=[july])
+    frame = october_done["t.quarters"].frame.set_index(["member", "quarter"])
+    assert pd.isna(frame.at[("X", "Q2"), "n"])
+    assert recover_across([july, october]) == []
+
+
+def test_a_model_reads_back_as_it_was_written(tmp_path):
+    _, july = _publication("july", JULY)
+    july.save(tmp_path / "model")
+    back = PublishedModel.load(tmp_path / "model")
+    assert back.name == "july" and back.kinds == july.kinds
+    pd.testing.assert_frame_equal(back.cells, july.cells, check_dtype=False)
+    pd.testing.assert_frame_equal(back.terms, july.terms, check_dtype=False)
+
+
+@pytest.fixture(scope="module")
+def warehouse(demo_refresh):
+    con = duckdb.connect(str(demo_refresh.settings.warehouse), read_only=True)
+    yield con
+    con.close()
+
+
+def test_the_demo_reports_of_july_and_october_differenced_give_nothing_back(warehouse):
+    """The report and the published tables as of 2024-07-01, then as of 2024-10-01: suppressed
+    without the July publication, the two give small counts back when differenced (the attacker
+    is real); suppressed against it, nothing."""
+    from reporting.disclosure import protect_report
+
+    july = protect_report(warehouse, date(2024, 7, 1), name="2024-07-01").model
+    alone = protect_report(warehouse, date(2024, 10, 1), name="2024-10-01").model
+    found = recover_across([july, alone])
+    assert found and all(0 < r.value <= 10 for r in found), found
+    october = protect_report(warehouse, date(2024, 10, 1), earlier=[july], name="2024-10-01")
+    assert recover_across([july, october.model]) == []
+    # Still a report: most of its cells are published.
+    assert october.model.hidden < 0.5 * (~october.model.cells["virtual"]).sum()
