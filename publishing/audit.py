@@ -12,6 +12,7 @@ together, (c) as published. Only (c) must be 0; (a) and (b) show what each step 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from collections import Counter
 from datetime import date
@@ -49,6 +50,28 @@ def catalog_audit(con: duckdb.DuckDBPyConnection) -> None:
         print(f"{label}: {len(found)} recovered {dict(by.most_common(6))}")
 
 
+def interval_audit(con: duckdb.DuckDBPyConnection, as_of: date, releases=None) -> None:
+    """The publication as of ``as_of`` (published tables and report, suppressed against the
+    releases out already), audited by linear programming with those releases."""
+    from publishing.interval_audit import audit, protection
+    from publishing.linked import earlier_models
+    from reporting.disclosure import protect_report
+
+    earlier = earlier_models(releases)
+    model = protect_report(con, as_of, earlier=earlier, name="this publication").model
+    result = audit([*earlier, model])
+    s = result.summary()
+    print(
+        f"interval audit (with {len(earlier)} earlier releases): {s['cells_audited']} hidden "
+        f"small counts, {s['cells_exposed']} narrower than asked (protection "
+        f"{protection(10):.1f} for threshold 10), narrowest {s['narrowest_width']}, median "
+        f"{s['median_width']}; {s['programmes']} programmes in {s['seconds']} s"
+    )
+    by = Counter(json.loads(i.key)[0] for i in result.exposed)
+    pinned = sum(1 for i in result.exposed if i.width < 1e-6)
+    print(f"  exposed by table: {dict(by.most_common(8))}; pinned to one value: {pinned}")
+
+
 def report_audit(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
     from reporting.disclosure import protect_report
 
@@ -69,12 +92,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("warehouse")
     parser.add_argument("--as-of", type=date.fromisoformat)
+    parser.add_argument(
+        "--intervals",
+        action="store_true",
+        help="with --as-of: the interval audit of the publication (publishing/interval_audit.py)",
+    )
+    parser.add_argument("--releases", help="releases folder (default: NPCS_RELEASES)")
     args = parser.parse_args()
     con = duckdb.connect(args.warehouse, read_only=True)
     try:
         catalog_audit(con)
         if args.as_of:
             report_audit(con, args.as_of)
+            if args.intervals:
+                interval_audit(con, args.as_of, args.releases)
     finally:
         con.close()
 

@@ -328,18 +328,54 @@ def catalog_tables(
                 table.source.split(".", 1),
             ).fetchall()
         )
+        frame, states = with_states(state.frames[table.name], table, suppressed)
         tables.append(
             PublishedTable(
                 schema=schema,
                 name=name,
-                frame=suppressed.frame,
+                frame=frame,
                 description=table.description,
-                columns=descriptions.get(table.source, {}),
+                columns={**descriptions.get(table.source, {}), **states},
                 types=types,
                 loss=information_loss(state.frames[table.name], table, suppressed),
             )
         )
     return tables, hidden
+
+
+STATE_SUFFIX = "_state"
+PUBLISHED, SUPPRESSED, NOT_AVAILABLE = "published", "suppressed", "not available"
+
+
+def with_states(mart: pd.DataFrame, table: Any, suppressed: Any) -> tuple[pd.DataFrame, dict]:
+    """The published frame with, after its columns, one ``<column>_state`` per count and rate:
+    ``published``, ``suppressed`` (small-cell rule: a count from 1 to the threshold, a cell
+    protecting one, or a rate built on one) or ``not available`` (the mart has no value) — so
+    that a sum over a column can tell what it leaves out. The primary and the complementary rule
+    are not told apart here (that would say which hidden counts are small). Returns the frame
+    and the new columns' descriptions."""
+    frame = suppressed.frame.copy()
+    hidden: dict[str, set[int]] = {}
+    for cell in suppressed.cells:
+        hidden.setdefault(cell.column, set()).add(cell.row)
+    states: dict[str, str] = {}
+    for column in [*table.counts, *(r.column for r in table.rates)]:
+        if column not in frame.columns:
+            continue
+        name = column + STATE_SUFFIX
+        missing = mart[column].isna().tolist()
+        rows = hidden.get(column, set())
+        frame[name] = [
+            NOT_AVAILABLE if missing[pos] else SUPPRESSED if pos in rows else PUBLISHED
+            for pos in range(len(frame))
+        ]
+        states[name] = (
+            f"Why {column} is shown or not: '{PUBLISHED}'; '{SUPPRESSED}' (the small-cell rule: "
+            f"a count from 1 to the member's threshold, a count hidden so that one cannot be "
+            f"worked out, or a rate built on a hidden count); '{NOT_AVAILABLE}' (no value). "
+            f"A sum over {column} leaves out the '{SUPPRESSED}' rows: count them first."
+        )
+    return frame, states
 
 
 def _column_descriptions() -> dict[str, dict[str, str]]:

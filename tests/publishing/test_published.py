@@ -135,3 +135,61 @@ def test_every_published_table_is_in_all_three_and_the_same(request):
             a = sorted(duck[table.name][c].dropna().astype(int))
             assert a == sorted(parquet[table.name][c].dropna().astype(int)), (table.name, c)
             assert a == sorted(pg[table.name][c].dropna().astype(int)), (table.name, c)
+
+
+def test_what_suppression_cost_each_table_is_published_with_it(root):
+    """meta.publication_tables says, per table, the count cells before suppression, how many are
+    published as NULL and the share of the counts they hold — worked out again here from the
+    published table and the marts it came from."""
+    con = duckdb.connect(str(current_path(root)), read_only=True)
+    try:
+        loss = {
+            f"{s}.{t}": (cells, hidden, total, hidden_count, share)
+            for s, t, cells, hidden, total, hidden_count, share in con.execute(
+                "select table_schema, table_name, count_cells, suppressed_cells, count_total, "
+                "count_hidden, share_of_count_hidden from meta.publication_tables"
+            ).fetchall()
+        }
+        catalog = load_catalog()
+        assert set(loss) == {t.name for t in catalog.tables}
+        for table in catalog.tables:
+            cells, hidden, total, hidden_count, share = loss[table.name]
+            published = con.execute(f"select * from {table.name}").df()
+            nulls = sum(int(published[c].isna().sum()) for c in table.counts)
+            # every count cell published as NULL is a suppressed one (a mart's own NULLs are
+            # not count cells)
+            assert hidden <= nulls and hidden <= cells
+            assert 0 <= hidden_count <= total
+            assert share is None or abs(share - hidden_count / total) < 1e-9
+        assert sum(v[1] for v in loss.values()) > 0  # the demo data has small cells
+    finally:
+        con.close()
+
+
+def test_every_hidden_count_and_rate_says_it_is_suppressed(root, demo_refresh):
+    """``<column>_state`` beside every count and rate: 'suppressed' exactly where the published
+    value is NULL and the mart's is not, 'not available' where the mart has none, 'published'
+    where the value is shown — so a sum can count what it leaves out."""
+    from publishing.publish import NOT_AVAILABLE, PUBLISHED, STATE_SUFFIX, SUPPRESSED
+    from publishing.suppression import read_relation
+
+    live = duckdb.connect(str(demo_refresh.settings.warehouse), read_only=True)
+    con = duckdb.connect(str(current_path(root)), read_only=True)
+    try:
+        suppressed_somewhere = 0
+        for table in load_catalog().tables:
+            order = ", ".join(f'"{c}" nulls first' for c in table.grain)
+            published = con.execute(f"select * from {table.name} order by {order}").df()
+            mart = read_relation(live, table)
+            for column in [*table.counts, *(r.column for r in table.rates)]:
+                state = published[column + STATE_SUFFIX].tolist()
+                shown = published[column].notna().tolist()
+                exists = mart[column].notna().tolist()
+                for pos, (s, v, m) in enumerate(zip(state, shown, exists, strict=True)):
+                    expected = PUBLISHED if v else SUPPRESSED if m else NOT_AVAILABLE
+                    assert s == expected, (table.name, column, pos)
+                suppressed_somewhere += state.count(SUPPRESSED)
+        assert suppressed_somewhere > 0
+    finally:
+        con.close()
+        live.close()
