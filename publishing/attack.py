@@ -12,11 +12,12 @@ published frames (the published DuckDB file, its Parquet files or PostgreSQL ali
 3. rates: a published rate times its published counts gives back the one hidden count it is
    built on.
 
-Across publications (:func:`recover_across`), it differences them: it reads every publication's
-cells together (``publishing.linked``'s models), with each publication's identities, and takes a
-cell of one equal to the same cell of another wherever the value did not change — the guess an
-attacker makes ("the quarters before July were not corrected"), given here only where it is
-right, so that what comes back is a true value.
+A member (:func:`recover_as_member`) knows its own counts too, having submitted them, and
+subtracts them. Across publications (:func:`recover_across`), it differences them: it reads every
+publication's cells together (``publishing.linked``'s models), with each publication's
+identities, and takes a cell of one equal to the same cell of another wherever the value did not
+change — the guess an attacker makes ("the quarters before July were not corrected"), given here
+only where it is right, so that what comes back is a true value.
 """
 
 from __future__ import annotations
@@ -80,41 +81,96 @@ def recover_many(
 
 def recover_across(models: Sequence[PublishedModel]) -> list[Recovered]:
     """Every small count that the publications of ``models``, differenced and read together,
-    give back although each hid it (see the module). ``table`` of each is
-    ``<publication>:<cell key>``."""
-    s = Structure()
-    hidden: dict[int, tuple[str, str]] = {}
-    frozen: set[int] = set()
-    seen: dict[str, list[int]] = {}
-    for model in models:
-        base = len(s.cells)
-        add_earlier(s, hidden, frozen, {}, [model])
-        for i, key in enumerate(model.cells["key"].tolist()):
-            cid = base + i
-            if s.virtual[cid] or s.values[cid] is None:
-                continue
-            for other in seen.get(key, []):
-                if s.values[other] == s.values[cid]:
-                    s.add("unchanged between publications", [(cid, 1), (other, -1)])
-            seen.setdefault(key, []).append(cid)
-    known = {
-        cid: v
-        for cid, v in enumerate(s.values)
-        if cid not in hidden and v is not None and not s.virtual[cid]
-    }
-    found: dict[int, Recovered] = {}
+    give back although each hid it (see the module). ``table`` of each is the publication,
+    ``column`` the cell's key."""
+    return _Publications(models).recover(None)
 
-    def learn(cid: int, value: int, how: str) -> None:
-        known[cid] = value
-        if is_small(s.values[cid], s.thresholds[cid]) and cid not in found:
-            name, _, key = s.cells[cid]
-            found[cid] = Recovered(-1, key, int(value), how, name.split(":", 1)[0])
 
-    _subtract(s, known, learn)
-    for cid, value, how in determined(s, known):
-        learn(cid, value, how)
-    _subtract(s, known, learn)
-    return list(found.values())
+def recover_as_member(models: Sequence[PublishedModel], member: str) -> list[Recovered]:
+    """Every small count of *another* member that ``member`` gives back from the publications
+    of ``models`` and its own counts, which it knows because it submitted them: the insider,
+    subtracting its own rows from a total. (A small count of no member — the partnership's —
+    that it works out is left out: the model does not say whether it holds anyone's count but
+    the insider's own.)"""
+    return _Publications(models).recover(member)
+
+
+def recover_as_members(
+    models: Sequence[PublishedModel], members: Sequence[str] | None = None
+) -> dict[str, list[Recovered]]:
+    """:func:`recover_as_member` for each of ``members`` (default: every member of the
+    models), the publications read once."""
+    pubs = _Publications(models)
+    if members is None:
+        members = sorted({o for o in pubs.owners if o is not None})
+    return {m: pubs.recover(m) for m in members}
+
+
+class _Publications:
+    """The cells and identities of several publications, read together (see the module)."""
+
+    def __init__(self, models: Sequence[PublishedModel]):
+        s = Structure()
+        self.hidden: dict[int, tuple[str, str]] = {}
+        frozen: set[int] = set()
+        seen: dict[str, list[int]] = {}
+        for model in models:
+            base = len(s.cells)
+            add_earlier(s, self.hidden, frozen, {}, [model])
+            for i, key in enumerate(model.cells["key"].tolist()):
+                cid = base + i
+                if s.virtual[cid] or s.values[cid] is None:
+                    continue
+                for other in seen.get(key, []):
+                    if s.values[other] == s.values[cid]:
+                        s.add("unchanged between publications", [(cid, 1), (other, -1)])
+                seen.setdefault(key, []).append(cid)
+        self.s = s
+        self.owners = [
+            None if pd.isna(j) else j for m in models for j in m.cells["jurisdiction"].tolist()
+        ]
+        self.public = {
+            cid: v
+            for cid, v in enumerate(s.values)
+            if v is not None and not s.virtual[cid] and cid not in self.hidden
+        }
+        self.touching: dict[int, list[int]] = {}
+        for n, (_, terms) in enumerate(s.constraints):
+            for c, _ in terms:
+                self.touching.setdefault(c, []).append(n)
+
+    def recover(self, insider: str | None) -> list[Recovered]:
+        s, owners = self.s, self.owners
+        known = dict(self.public)
+        targets = None
+        if insider is not None:
+            mine = [c for c in self.hidden if owners[c] == insider]
+            known.update({c: s.values[c] for c in mine if s.values[c] is not None})
+            # What the insider knows beyond the public changes only the connected sets of
+            # identities that hold one of its hidden cells: only those are solved again.
+            targets = {
+                c for m in mine for n in self.touching.get(m, ())
+                for c, _ in s.constraints[n][1] if c not in known
+            }  # fmt: skip
+        found: dict[int, Recovered] = {}
+
+        def learn(cid: int, value: int, how: str) -> None:
+            known[cid] = value
+            if insider is not None and owners[cid] in (insider, None):
+                return
+            if is_small(s.values[cid], s.thresholds[cid]) and cid not in found:
+                name, _, key = s.cells[cid]
+                found[cid] = Recovered(-1, key, int(value), how, name.split(":", 1)[0])
+
+        if insider is None:
+            _subtract(s, known, learn)
+        # (For an insider, the sets holding its cells solved at once find all that subtraction
+        # would, and the other sets hold nothing the public read does not.)
+        for cid, value, how in determined(s, known, targets=targets):
+            learn(cid, value, how)
+        if insider is None:
+            _subtract(s, known, learn)
+        return list(found.values())
 
 
 def _subtract(s: Structure, known: dict[int, int], learn) -> None:

@@ -62,7 +62,7 @@ class PublishedModel:
     """Every count cell of one publication and the identities between them (see the module)."""
 
     name: str
-    cells: pd.DataFrame  # key, value (None unknown), threshold, virtual, published
+    cells: pd.DataFrame  # key, value (None unknown), threshold, virtual, published, jurisdiction
     terms: pd.DataFrame  # identity, cell (row of ``cells``), coef
     kinds: list[str]  # per identity
 
@@ -96,7 +96,11 @@ class PublishedModel:
             }
         finally:
             con.close()
-        return cls(about["name"], frames["cells"], frames["terms"], about["kinds"])
+        cells = frames["cells"]
+        if "jurisdiction" not in cells.columns:  # a model kept before members were recorded
+            cells["jurisdiction"] = None
+        cells["jurisdiction"] = cells["jurisdiction"].astype("string")
+        return cls(about["name"], cells, frames["terms"], about["kinds"])
 
     @property
     def hidden(self) -> int:
@@ -110,6 +114,7 @@ def model_of(
     hidden: Mapping[int, object],
     keys: Sequence[str],
     first_earlier: int,
+    owners: Sequence[str | None] | None = None,
 ) -> PublishedModel:
     """The model of a suppressed structure ``s`` (cells up to ``first_earlier``: those of earlier
     publications and the identities tying them are left out, they have their own models)."""
@@ -123,6 +128,10 @@ def model_of(
             "published": [
                 not s.virtual[c] and c not in hidden and s.values[c] is not None for c in range(n)
             ],
+            # the member whose count it is: known to that member (the insider attack)
+            "jurisdiction": pd.array(
+                list(owners[:n]) if owners is not None else [None] * n, dtype="string"
+            ),
         }
     )
     identity, cell, coef, kinds = [], [], [], []

@@ -55,6 +55,12 @@ class Structure:
     virtual: list[bool] = field(default_factory=list)
     constraints: list[tuple[str, tuple[tuple[int, int], ...]]] = field(default_factory=list)
     index: dict[tuple[str, int, str], int] = field(default_factory=dict)
+    # the member whose count each cell is (it knows it: it submitted it); None for no member,
+    # and for cells past the end of the list
+    owners: list[str | None] = field(default_factory=list)
+
+    def owner(self, cid: int) -> str | None:
+        return self.owners[cid] if cid < len(self.owners) else None
 
     def add_virtual(self, table: str, name: str, threshold: int) -> int:
         self.cells.append((table, -1, name))
@@ -396,7 +402,8 @@ def suppress_many(
                 frozen.add(cid)
                 if (pos, col) in rules:
                     hidden[cid] = rules[(pos, col)]
-    keys = _cell_keys(s, frames, tables)
+    keys, owners = _cell_keys(s, frames, tables)
+    s.owners = owners
     own = len(s.cells)  # cells after these are earlier publications'
     if earlier:
         add_earlier(s, hidden, frozen, {k: c for c, k in enumerate(keys)}, earlier)
@@ -418,7 +425,7 @@ def suppress_many(
         if together:
             _unfix(s, hidden, frozen, touching)
     if record is not None:
-        record["model"] = model_of(record.get("name", "publication"), s, hidden, keys, own)
+        record["model"] = model_of(record.get("name", "publication"), s, hidden, keys, own, owners)
     by_table: dict[str, list[int]] = {}
     for cid in sorted(hidden):
         if not s.virtual[cid]:  # a remainder is never published: nothing to blank
@@ -433,14 +440,26 @@ def suppress_many(
 
 def _cell_keys(
     s: Structure, frames: Mapping[str, pd.DataFrame], tables: Sequence[CatalogTable]
-) -> list[str]:
-    """Each cell's name across publications (``publishing.linked.cell_key``); a remainder nobody
-    publishes gets a name of its own, never matched."""
+) -> tuple[list[str], list[str | None]]:
+    """Each cell's name across publications (``publishing.linked.cell_key``; a remainder nobody
+    publishes gets a name of its own, never matched) and the member whose count it is (None for
+    a row of no member: the partnership's, a remainder)."""
     grains = {t.name: _grain_keys(frames[t.name], t) for t in tables}
-    return [
-        cell_key(table, grains[table][pos], col) if pos >= 0 else f"remainder {cid}: {col}"
-        for cid, (table, pos, col) in enumerate(s.cells)
-    ]
+    members = {
+        t.name: [None if pd.isna(j) else str(j) for j in frames[t.name][t.jurisdiction]]
+        if t.jurisdiction
+        else None
+        for t in tables
+    }
+    keys, owners = [], []
+    for cid, (table, pos, col) in enumerate(s.cells):
+        if pos < 0:
+            keys.append(f"remainder {cid}: {col}")
+            owners.append(None)
+            continue
+        keys.append(cell_key(table, grains[table][pos], col))
+        owners.append(members[table][pos] if members[table] is not None else None)
+    return keys, owners
 
 
 @dataclass(frozen=True)
@@ -555,7 +574,8 @@ def _complement(
         n = heapq.heappop(first) if in_first else later.popleft()
         queued.discard(n)
         kind, terms = s.constraints[n]
-        if sum(1 for cid, _ in terms if cid in hidden) != 1:
+        against = _exposed(s, terms, hidden)
+        if against is None:
             continue
         open_ = [
             cid
@@ -564,6 +584,7 @@ def _complement(
             and s.values[cid] is not None
             and cid not in hidden
             and cid not in frozen
+            and (against is _ANYONE or s.owner(cid) != against)
         ]
         if not open_:
             continue  # every other cell is unknown already: nothing to subtract from
@@ -577,6 +598,29 @@ def _complement(
                 heapq.heappush(first, m)
             else:
                 later.append(m)
+
+
+_ANYONE = object()
+
+
+def _exposed(s: Structure, terms, hidden: Mapping[int, tuple[str, str]]):
+    """Whom an identity gives a hidden cell back to: ``_ANYONE`` when it has exactly one hidden
+    cell; a member when all its hidden cells but one are that member's own (the member knows
+    them, having submitted them, and subtracts them); else None."""
+    hid = [c for c, _ in terms if c in hidden]
+    if len(hid) == 1:
+        return _ANYONE
+    if not s.owners or len(hid) < 2:
+        return None
+    mine: dict[str, int] = {}
+    for c in hid:
+        o = s.owner(c)
+        if o is not None:
+            mine[o] = mine.get(o, 0) + 1
+    for member in sorted(mine):
+        if len(hid) - mine[member] == 1:
+            return member
+    return None
 
 
 def _unfix(

@@ -78,6 +78,7 @@ def _export(
     - ``shareable/tables``: the published warehouse's tables (``publishing/catalog.yml``),
       suppressed together exactly as ``publishing.publish.catalog_tables`` publishes them, and
       the report (suppressed against them)."""
+    from publishing.attack import recover_across
     from publishing.linked import FOLDER, earlier_models
     from publishing.publish import LOSS_COLUMNS, catalog_tables, loss_values, write_parquet
     from reporting.build import build_report
@@ -110,6 +111,15 @@ def _export(
             loss = dict(zip([c for c, _, _ in LOSS_COLUMNS], loss_values(t.loss), strict=True))
             shared[t.relation] = {"rows": rows, "sha256": digest, "suppression": loss}
         report = protect_report(con, as_of, earlier=earlier, name=release_id)
+        # The check, by attack: this release read with every release out already, differenced,
+        # gives no small count back; else it is not made.
+        recovered = recover_across([*earlier, report.model])
+        if recovered:
+            raise ReleaseError(
+                f"release {release_id!r} not made: read with the {len(earlier)} releases out "
+                f"already, {len(recovered)} hidden small counts come back "
+                f"(e.g. {recovered[0].column}, by {recovered[0].how}); see publishing/README.md"
+            )
         report.model.save(restricted / FOLDER)
         headline = build_report(
             con, shareable, as_of, synthetic, built.semantic_manifest, protected_report=report

@@ -128,3 +128,77 @@ def test_the_demo_reports_of_july_and_october_differenced_give_nothing_back(ware
     assert recover_across([july, october.model]) == []
     # Still a report: most of its cells are published.
     assert october.model.hidden < 0.5 * (~october.model.cells["virtual"]).sum()
+
+
+MEMBERS = CatalogTable(
+    name="t.members", source="t.members", description="", grain=("member", "quarter"),
+    counts=("n",), jurisdiction="member",
+)  # fmt: skip
+PARTNERSHIP = CatalogTable(
+    name="t.partnership", source="t.partnership", description="", grain=("quarter",),
+    counts=("total",),
+)  # fmt: skip
+
+
+def _members_and_total(rows: dict[str, int]) -> PublishedModel:
+    """One quarter's count per member and the partnership's total, suppressed together."""
+    frame = pd.DataFrame(
+        [(m, "Q1", n) for m, n in rows.items()], columns=["member", "quarter", "n"]
+    )
+    total = pd.DataFrame({"quarter": ["Q1"], "total": [sum(rows.values())]})
+    link = Link(
+        "the partnership's total is the members'",
+        LinkSide("t.partnership", ("total",), ("quarter",)),
+        LinkSide("t.members", ("n",), ("quarter",)),
+    )
+    record: dict = {"name": "p"}
+    suppress_many(
+        {"t.members": frame, "t.partnership": total},
+        [MEMBERS, PARTNERSHIP],
+        {},
+        links=[link],
+        record=record,
+    )
+    return record["model"]
+
+
+def test_a_member_subtracting_its_own_count_gets_nothing_back(monkeypatch):
+    """X has 3 reviews (hidden), Y 15, Z 40, the partnership 58. Hiding Y's 15 protects X from
+    the public, not from Y, which knows its 15 and subtracts it with Z's 40 from 58. The
+    complementary rule takes each member's own cells as known to it: it hides Z's too."""
+    import publishing.suppression as suppression
+    from publishing.attack import recover_as_member
+
+    rows = {"X": 3, "Y": 15, "Z": 40}
+    model = _members_and_total(rows)
+    hidden = set(model.cells.loc[~model.cells["published"], "key"])
+    assert {k for k in hidden if '"X"' in k or '"Y"' in k or '"Z"' in k} == {
+        k for k in model.cells["key"] if '"t.members"' in k
+    }
+    for member in rows:
+        assert recover_as_member([model], member) == []
+
+    # The attacker is real: with the rule as it was (one hidden cell per identity, whoever
+    # knows what), Y gets X's 3 back.
+    def anyone_only(s, terms, hidden):
+        hid = [c for c, _ in terms if c in hidden]
+        return suppression._ANYONE if len(hid) == 1 else None
+
+    monkeypatch.setattr(suppression, "_exposed", anyone_only)
+    before = _members_and_total(rows)
+    found = recover_as_member([before], "Y")
+    assert [(r.value, '"X"' in r.column) for r in found] == [(3, True)]
+    assert recover_as_member([before], "X") == []  # X learns only its own
+
+
+def test_no_member_of_the_demo_gets_another_members_small_count_back(warehouse):
+    """Every member of the demo, attacking the October publication (tables and report) with its
+    own counts known: nothing of another member comes back (29 did, by four members, before the
+    complementary rule took insiders into account)."""
+    from publishing.attack import recover_as_members
+    from reporting.disclosure import protect_report
+
+    model = protect_report(warehouse, date(2024, 10, 1), name="2024-10-01").model
+    found = recover_as_members([model])
+    assert len(found) > 30  # every member of the demo
+    assert {member: r for member, r in found.items() if r} == {}

@@ -250,3 +250,19 @@ def test_rebuild_refuses_when_the_pinned_history_is_gone(released, tmp_path):
 def test_the_as_of_date_is_kept(released):
     _, _, manifest = released
     assert date.fromisoformat(manifest["as_of"]) == DEMO_AS_OF
+
+
+def test_a_release_that_would_give_small_counts_back_is_not_made(released, monkeypatch):
+    """A release built to leak: its suppression blind to the releases out already (planted by
+    making it ignore their models). Read with them, it gives hidden small counts back, so the
+    check by attack refuses it and no folder appears."""
+    import publishing.suppression as suppression
+    from releases.build import ReleaseError
+    from releases.release import create_release, list_releases
+
+    live, releases, _ = released
+    monkeypatch.setattr(suppression, "add_earlier", lambda *args, **kwargs: None)
+    with pytest.raises(ReleaseError, match="hidden small counts come back"):
+        create_release(live, releases, DEMO_AS_OF, synthetic=True, name="planted")
+    assert "planted" not in list_releases(releases)
+    assert not (releases / "planted").exists()
