@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -316,6 +317,7 @@ def catalog_tables(
     tables, hidden = [], {}
     catalog = load_catalog()
     state = catalog_state(con, catalog, earlier)  # together: the links between tables hold
+    published = {t.name.split(".", 1)[1] for t in catalog.tables}
     for table in catalog.tables:
         suppressed = state.suppressed[table.name]
         for cell in suppressed.cells:
@@ -329,18 +331,37 @@ def catalog_tables(
             ).fetchall()
         )
         frame, states = with_states(state.frames[table.name], table, suppressed)
+        columns = {
+            c: not_published(text, published)
+            for c, text in descriptions.get(table.source, {}).items()
+        }
         tables.append(
             PublishedTable(
                 schema=schema,
                 name=name,
                 frame=frame,
-                description=table.description,
-                columns={**descriptions.get(table.source, {}), **states},
+                description=not_published(table.description, published),
+                columns={**columns, **states},
                 types=types,
                 loss=information_loss(state.frames[table.name], table, suppressed),
             )
         )
     return tables, hidden
+
+
+_MODEL_NAME = re.compile(r"\b((?:fct|agg|dim|stg|int|rpt)_[a-z0-9_]+)\b")
+
+
+def not_published(text: str, published: set[str]) -> str:
+    """A dbt description as the published warehouse shows it: a model it names that is not
+    published (a record-level fact, an internal step) is said to be so, so that no reader looks
+    for it there."""
+
+    def mark(m: re.Match) -> str:
+        name = m.group(1)
+        return name if name in published else f"{name} (not in the published warehouse)"
+
+    return _MODEL_NAME.sub(mark, text or "")
 
 
 STATE_SUFFIX = "_state"

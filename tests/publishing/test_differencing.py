@@ -114,20 +114,32 @@ def warehouse(demo_refresh):
     con.close()
 
 
-def test_the_demo_reports_of_july_and_october_differenced_give_nothing_back(warehouse):
+@pytest.fixture(scope="module")
+def july_and_october(warehouse):
+    """The demo publication (tables and report) as of 2024-07-01, and as of 2024-10-01
+    suppressed against it."""
+    from reporting.disclosure import protect_report
+
+    july = protect_report(warehouse, date(2024, 7, 1), name="2024-07-01").model
+    october = protect_report(warehouse, date(2024, 10, 1), earlier=[july], name="2024-10-01")
+    return july, october.model
+
+
+def test_the_demo_reports_of_july_and_october_differenced_give_nothing_back(
+    warehouse, july_and_october
+):
     """The report and the published tables as of 2024-07-01, then as of 2024-10-01: suppressed
     without the July publication, the two give small counts back when differenced (the attacker
     is real); suppressed against it, nothing."""
     from reporting.disclosure import protect_report
 
-    july = protect_report(warehouse, date(2024, 7, 1), name="2024-07-01").model
+    july, october = july_and_october
     alone = protect_report(warehouse, date(2024, 10, 1), name="2024-10-01").model
     found = recover_across([july, alone])
     assert found and all(0 < r.value <= 10 for r in found), found
-    october = protect_report(warehouse, date(2024, 10, 1), earlier=[july], name="2024-10-01")
-    assert recover_across([july, october.model]) == []
+    assert recover_across([july, october]) == []
     # Still a report: most of its cells are published.
-    assert october.model.hidden < 0.5 * (~october.model.cells["virtual"]).sum()
+    assert october.hidden < 0.5 * (~october.cells["virtual"]).sum()
 
 
 MEMBERS = CatalogTable(
@@ -191,14 +203,13 @@ def test_a_member_subtracting_its_own_count_gets_nothing_back(monkeypatch):
     assert recover_as_member([before], "X") == []  # X learns only its own
 
 
-def test_no_member_of_the_demo_gets_another_members_small_count_back(warehouse):
+def test_no_member_of_the_demo_gets_another_members_small_count_back(july_and_october):
     """Every member of the demo, attacking the October publication (tables and report) with its
     own counts known: nothing of another member comes back (29 did, by four members, before the
     complementary rule took insiders into account)."""
     from publishing.attack import recover_as_members
-    from reporting.disclosure import protect_report
 
-    model = protect_report(warehouse, date(2024, 10, 1), name="2024-10-01").model
+    _, model = july_and_october
     found = recover_as_members([model])
     assert len(found) > 30  # every member of the demo
     assert {member: r for member, r in found.items() if r} == {}

@@ -193,3 +193,28 @@ def test_every_hidden_count_and_rate_says_it_is_suppressed(root, demo_refresh):
     finally:
         con.close()
         live.close()
+
+
+def test_no_comment_sends_a_reader_to_a_table_that_is_not_published(root):
+    """Table and column comments come from the dbt descriptions, which name record-level and
+    internal models (fct_reviews, stg_raw__reviews): each such name says it is not published."""
+    import re
+
+    con = duckdb.connect(str(current_path(root)), read_only=True)
+    try:
+        published = {
+            t for (t,) in con.execute("select table_name from meta.publication_tables").fetchall()
+        }
+        comments = con.execute(
+            "select comment from duckdb_tables() where comment is not null "
+            "union all select comment from duckdb_columns() where comment is not null"
+        ).fetchall()
+    finally:
+        con.close()
+    named = 0
+    for (text,) in comments:
+        for m in re.finditer(r"\b((?:fct|agg|dim|stg|int)_[a-z0-9_]+)\b", text):
+            if m.group(1) not in published:
+                named += 1
+                assert text[m.end() :].startswith(" (not in the published warehouse)"), text
+    assert named > 0  # the descriptions do name unpublished models
