@@ -41,7 +41,6 @@ import pandas as pd
 from publishing.linked import PublishedModel
 
 PROTECTION_SHARE = 0.5
-AUDIT_FILE = "interval_audit.json"
 
 
 def protection(threshold: int) -> float:
@@ -82,27 +81,6 @@ class AuditResult:
     @property
     def passed(self) -> bool:
         return not self.exposed
-
-    def save(self, path) -> None:
-        """The summary and every exposed cell (with its true value: a restricted file)."""
-        import json
-
-        body = {
-            **self.summary(),
-            "exposed": [
-                {
-                    "publication": i.publication,
-                    "cell": i.key,
-                    "value": i.value,
-                    "threshold": i.threshold,
-                    "low": i.low,
-                    "high": i.high,
-                }
-                for i in self.exposed
-            ],
-        }
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(body, indent=1) + "\n")
 
     def summary(self) -> dict:
         widths = [i.width for i in self.intervals]

@@ -75,13 +75,13 @@ class PublishedTable:
         return f'select {columns} from "{view}"'
 
 
-LOSS_COLUMNS = (  # meta.publication_tables: what suppression cost each table
+# meta.publication_tables: what suppression cost each table, in cells only. The sum of the
+# hidden counts (Loss.count_hidden) is not published: with the published cells it is one more
+# identity over the hidden ones, which could give one back.
+LOSS_COLUMNS = (
     ("count_cells", "bigint", "count cells of the table before suppression"),
     ("suppressed_cells", "bigint", "count cells published as NULL (small, or protecting one)"),
-    ("count_total", "bigint", "sum of every count cell before suppression"),
-    ("count_hidden", "bigint", "sum of the count cells published as NULL"),
     ("share_of_cells_hidden", "double", "suppressed_cells / count_cells"),
-    ("share_of_count_hidden", "double", "count_hidden / count_total"),
     ("rate_cells", "bigint", "rate, percentage and mean cells before suppression"),
     ("rates_suppressed", "bigint", "rate cells published as NULL (built on a hidden count)"),
 )
@@ -94,10 +94,7 @@ def loss_values(loss) -> list:
     return [
         loss.count_cells,
         loss.suppressed_cells,
-        loss.count_total,
-        loss.count_hidden,
         loss.share_of_cells,
-        loss.share_of_count,
         loss.rate_cells,
         loss.rates_suppressed,
     ]

@@ -129,7 +129,7 @@ def test_the_shareable_part_holds_only_what_the_published_warehouse_publishes(re
                     assert not 0 < int(v) <= limit, (table.name, col, pos, int(v))
             loss = shared["tables"][table.name]["suppression"]
             assert loss["suppressed_cells"] <= loss["count_cells"]
-            assert loss["count_hidden"] <= loss["count_total"]
+            assert "count_hidden" not in loss and "count_total" not in loss
             hidden_somewhere += loss["suppressed_cells"]
         assert hidden_somewhere > 0  # the demo data has small cells: the rule ran
     finally:
